@@ -1,0 +1,46 @@
+# ledgerbridge — `make demo` runs the service on embedded defaults; `make test` runs every test.
+# Only Python 3.11+ and make are needed: everything else is installed into .venv, pinned by
+# constraints.txt.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DB := var/demo/ledger.db
+LB := LEDGERBRIDGE_DATABASE_URL=sqlite:///$(DEMO_DB) LEDGERBRIDGE_BROKER_URL=memory:// $(BIN)/ledgerbridge
+
+.PHONY: setup demo test unit integration e2e bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# The main job on embedded defaults: SQLite file, in-process memory:// bus.
+demo: $(STAMP)
+	rm -rf var/demo
+	$(LB) db upgrade
+	$(LB) ingest examples/demo-events.jsonl
+	$(LB) worker --until-idle
+	$(LB) status
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/pytest -q tests/e2e
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,45 @@
+"""Composition root: settings → logging → database engine → the pieces commands and workers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from core.config import Settings, load_settings
+from core.db.engine import make_engine
+from core.db.models import Tenant
+from core.logs import configure_logging
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def sync_tenants(self) -> None:
+        """Make sure every configured tenant has its row (tenants.toml stays the authority)."""
+        with self.session() as session, session.begin():
+            known = {t.slug: t for t in session.exec(select(Tenant)).all()}
+            for slug, tenant in self.settings.tenants.items():
+                if slug not in known:
+                    session.add(Tenant(slug=slug, name=tenant.name))
+                elif known[slug].name != tenant.name:
+                    known[slug].name = tenant.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(config_dir: str | Path | None = None, settings: Settings | None = None, *,
+              configure_logs: bool = True) -> App:
+    """Build the application from the config directory (or from ready ``settings`` in tests)."""
+    settings = settings or load_settings(config_dir)
+    if configure_logs:
+        configure_logging(settings.logging.level, settings.logging.format)
+    return App(settings=settings, engine=make_engine(settings.database.url))

@@ -1,0 +1,230 @@
+"""The worker: outbox relay + bus consumers in one loop (kombu ConsumerMixin).
+
+Deliveries are buffered per queue and applied in batches, one database transaction per batch,
+then acknowledged — so a crash before the commit redelivers, and the event-id log makes the
+redelivery a no-op. SIGTERM/SIGINT stop the loop after the in-flight batch. ``until_idle`` stops
+once the outbox is empty, the queues are empty and nothing arrived for ``idle_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from kombu import Connection, Consumer
+from kombu.mixins import ConsumerMixin
+from sqlalchemy.exc import OperationalError
+from sqlmodel import func, select
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from core.bootstrap import App
+from core.bus import topology
+from core.bus.publisher import BatchPublisher, PublishError
+from core.bus.relay import OutboxRelay
+from core.db.models import DeadLetter, ExternalLink, utcnow
+from core.inbound import Inbound, InboundProcessor, Outcome
+
+log = structlog.get_logger("ledgerbridge.worker")
+
+
+@dataclass
+class WorkerStats:
+    published: int = 0
+    inbound: Outcome = field(default_factory=Outcome)
+    sync_requests: int = 0
+    broker_dead_letters: int = 0
+
+
+class Worker(ConsumerMixin):
+    """Relays the outbox and consumes ``ledgerbridge.inbound``, ``.sync`` and ``.deadletter``."""
+
+    def __init__(self, app: App, *, until_idle: bool = False, idle_seconds: float = 0.5,
+                 relay_interval: float = 0.25, flush_interval: float = 0.05, db_attempts: int = 8):
+        broker = app.settings.broker
+        self.app = app
+        self.connection = Connection(broker.url, heartbeat=30 if broker.url.startswith("amqp") else 0)
+        self.batch_size = broker.batch_size
+        self.prefetch = max(broker.prefetch, broker.batch_size)
+        self.until_idle = until_idle
+        self.idle_seconds = idle_seconds
+        self.relay_interval = relay_interval
+        self.flush_interval = flush_interval
+        self.processor = InboundProcessor(app.settings, app.session)
+        self.stats = WorkerStats()
+        self._buffers: dict[str, list[Any]] = {q.name: [] for q in topology.ALL_QUEUES}
+        self._first_buffered = 0.0
+        self._last_activity = time.monotonic()
+        self._last_relay = 0.0
+        self._relay_full = False
+        self._publisher: BatchPublisher | None = None
+        self._db_retry = Retrying(
+            retry=retry_if_exception(is_transient_db_error), stop=stop_after_attempt(db_attempts),
+            wait=wait_exponential_jitter(initial=0.5, max=30), reraise=True,
+            before_sleep=lambda s: log.warning("database unavailable; retrying", attempt=s.attempt_number,
+                                               error=str(s.outcome.exception())))
+
+    # -- kombu ConsumerMixin ---------------------------------------------------------------------
+    def get_consumers(self, Consumer: type[Consumer], channel: Any) -> list[Consumer]:  # noqa: N803
+        topology.declare_all(channel)
+        return [
+            Consumer(queues=[topology.INBOUND], on_message=self._collect(topology.INBOUND.name),
+                     prefetch_count=self.prefetch, auto_declare=False),
+            Consumer(queues=[topology.SYNC], on_message=self._collect(topology.SYNC.name),
+                     prefetch_count=self.prefetch, auto_declare=False),
+            Consumer(queues=[topology.DEAD_LETTERS], on_message=self._collect(topology.DEAD_LETTERS.name),
+                     prefetch_count=self.prefetch, auto_declare=False),
+        ]
+
+    def on_connection_revived(self) -> None:
+        log.info("connected to broker", transport=self.connection.transport.driver_type)
+        self._drop_publisher()
+
+    def on_connection_error(self, exc: Exception, interval: float) -> None:
+        log.warning("broker unreachable; reconnecting", error=str(exc), retry_in=interval)
+        self._drop_publisher()
+
+    def on_iteration(self) -> None:
+        now = time.monotonic()
+        if self._relay_full or now - self._last_relay >= self.relay_interval:
+            self._relay()
+        if any(self._buffers.values()) and (
+                now - self._first_buffered >= self.flush_interval
+                or len(self._buffers[topology.INBOUND.name]) >= self.batch_size):
+            self.flush()
+        if self.until_idle and not self.should_stop and self._idle(now):
+            log.info("idle; stopping")
+            self.should_stop = True
+
+    # -- running -----------------------------------------------------------------------------------
+    def start(self) -> WorkerStats:
+        """Run until stopped (signal or idle); flush what was delivered; close."""
+        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        for sig in previous:
+            signal.signal(sig, self._on_signal)
+        try:
+            self.app.sync_tenants()
+            self.run(safety_interval=self.flush_interval)
+            self.flush()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._drop_publisher()
+            self.connection.release()
+        return self.stats
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        log.info("stopping after the in-flight batch", signal=signal.Signals(signum).name)
+        self.should_stop = True
+
+    # -- delivery buffering ----------------------------------------------------------------------
+    def _collect(self, queue: str):
+        def on_message(message: Any) -> None:
+            if not any(self._buffers.values()):
+                self._first_buffered = time.monotonic()
+            self._buffers[queue].append(message)
+            self._last_activity = time.monotonic()
+        return on_message
+
+    def flush(self) -> None:
+        """Apply and acknowledge everything buffered."""
+        for queue, handler in ((topology.INBOUND.name, self._apply_inbound),
+                               (topology.SYNC.name, self._apply_sync),
+                               (topology.DEAD_LETTERS.name, self._store_broker_dead_letters)):
+            messages = self._buffers[queue]
+            while messages:
+                batch, rest = messages[:self.batch_size], messages[self.batch_size:]
+                self._db_retry(handler, batch)
+                for message in batch:
+                    message.ack()
+                self._buffers[queue] = messages = rest
+        self._last_activity = time.monotonic()
+
+    def _apply_inbound(self, messages: list[Any]) -> None:
+        outcome = self.processor.process([
+            Inbound(body=m.body, source=topology.INBOUND.name, routing_key=m.delivery_info.get("routing_key"))
+            for m in messages])
+        self.stats.inbound.add(outcome)
+        log.debug("applied batch", size=len(messages), applied=outcome.applied,
+                  duplicates=outcome.duplicates, dead_lettered=outcome.dead_lettered)
+
+    def _apply_sync(self, messages: list[Any]) -> None:
+        """``sync-requested``: pushing arrives with the accounting plugins; until then documents wait."""
+        wanted: set[tuple[str, str]] = set()
+        for message in messages:
+            try:
+                envelope = json.loads(message.body)
+                wanted.add((envelope["tenant"], envelope["data"]["package"]))
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignored malformed sync request", body=message.body[:200])
+        with self.app.session() as session:
+            for tenant, package in sorted(wanted):
+                pending = session.exec(select(func.count()).select_from(ExternalLink).where(
+                    ExternalLink.tenant == tenant, ExternalLink.package == package,
+                    ExternalLink.state == "pending")).one()
+                log.info("documents waiting for the accounting plugin", tenant=tenant, package=package,
+                         pending=pending)
+        self.stats.sync_requests += len(messages)
+
+    def _store_broker_dead_letters(self, messages: list[Any]) -> None:
+        with self.app.session() as session, session.begin():
+            for message in messages:
+                session.add(DeadLetter(
+                    source=topology.DEAD_LETTERS.name, routing_key=message.delivery_info.get("routing_key"),
+                    body=message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) else message.body,
+                    reason=_broker_reason(message.headers or {}), received_at=utcnow()))
+        self.stats.broker_dead_letters += len(messages)
+
+    # -- relay -------------------------------------------------------------------------------------
+    def _relay(self) -> None:
+        self._last_relay = time.monotonic()
+        try:
+            if self._publisher is None:
+                self._publisher = BatchPublisher(self.connection)
+            relay = OutboxRelay(self.app.session, self._publisher, batch_size=self.batch_size)
+            published = self._db_retry(relay.publish_pending)
+        except PublishError as exc:
+            log.warning("publish not confirmed; will publish again", error=str(exc))
+            self._drop_publisher()
+            published = 0
+        self.stats.published += published
+        self._relay_full = published >= self.batch_size
+        if published:
+            self._last_activity = time.monotonic()
+
+    def _drop_publisher(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+
+    def _idle(self, now: float) -> bool:
+        if any(self._buffers.values()) or self._relay_full or now - self._last_activity < self.idle_seconds:
+            return False
+        with self.app.session() as session:
+            from core.db.models import OutboxMessage
+
+            if session.exec(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.published_at.is_(None))).one():
+                return False
+        channel = self.connection.default_channel
+        return all(q(channel).queue_declare(passive=True).message_count == 0 for q in topology.ALL_QUEUES)
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """Database down or busy (worth waiting for), as opposed to a schema or programming error."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return not re.search(r"no such (table|column)|syntax error|does not exist", str(exc))
+
+
+def _broker_reason(headers: dict[str, Any]) -> str:
+    deaths = headers.get("x-death") or []
+    if deaths:
+        first = deaths[0]
+        return (f"dead-lettered by the broker: {first.get('reason', 'unknown reason')} "
+                f"from queue {first.get('queue', '?')} (routing key {first.get('routing-keys', ['?'])[0]})")
+    return "unroutable: no queue is bound for this routing key (unknown event type?)"

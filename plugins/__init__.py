@@ -1,0 +1,1 @@
+"""Built-in accounting plugins (Xero, QuickBooks Online, MYOB)."""

@@ -1,0 +1,1 @@
+"""The xero accounting plugin (see its issue; registered like any third-party plugin)."""
