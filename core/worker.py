@@ -64,7 +64,7 @@ class Worker(ConsumerMixin):
         self._publisher: BatchPublisher | None = None
         self._db_retry = Retrying(
             retry=retry_if_exception(is_transient_db_error), stop=stop_after_attempt(db_attempts),
-            wait=wait_exponential_jitter(initial=0.5, max=30), reraise=True,
+            wait=wait_exponential_jitter(multiplier=0.5, max=30), reraise=True,
             before_sleep=lambda s: log.warning("database unavailable; retrying", attempt=s.attempt_number,
                                                error=str(s.outcome.exception())))
 

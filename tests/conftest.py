@@ -1,0 +1,163 @@
+"""Shared fixtures: temporary config directories, and the real servers integration tests need.
+
+PostgreSQL, RabbitMQ and Redis tests skip with a clear message when the server is unreachable,
+and fail instead when ``LEDGERBRIDGE_REQUIRE_SERVICES=1`` (as CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.bootstrap import App, bootstrap
+from core.config import load_settings
+from core.db.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("LEDGERBRIDGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("LEDGERBRIDGE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("LEDGERBRIDGE_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+TENANTS_TOML = """
+[tenants.acme-plumbing]
+name = "Acme Plumbing Pty Ltd"
+accounting = "xero"
+base_currency = "AUD"
+financial_year_start = "07-01"
+
+[tenants.northside-pest]
+name = "Northside Pest Control Ltd"
+accounting = "quickbooks"
+base_currency = "NZD"
+financial_year_start = "04-01"
+
+[tenants.paused-co]
+name = "Paused Co"
+enabled = false
+accounting = "xero"
+base_currency = "AUD"
+
+[tenants.records-only]
+name = "Records Only Ltd"
+base_currency = "AUD"
+"""
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or fail under LEDGERBRIDGE_REQUIRE_SERVICES=1) when a server is not reachable."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as exc:
+        message = f"{name} is not reachable on {host}:{port} ({exc}); see DESIGN.md §7 to start it"
+    if os.environ.get("LEDGERBRIDGE_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " — required because LEDGERBRIDGE_REQUIRE_SERVICES=1", pytrace=False)
+    pytest.skip(message)
+
+
+def write_config(directory: Path, database_url: str, broker_url: str = "memory://",
+                 tenants: str = TENANTS_TOML, extra: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "ledgerbridge.toml").write_text(textwrap.dedent(f"""
+        [database]
+        url = "{database_url}"
+        [broker]
+        url = "{broker_url}"
+        [logging]
+        level = "WARNING"
+        {extra}
+    """))
+    (directory / "tenants.toml").write_text(tenants)
+    return directory
+
+
+def make_app(directory: Path, database_url: str, broker_url: str = "memory://") -> App:
+    write_config(directory, database_url, broker_url)
+    application = bootstrap(settings=load_settings(directory, env={}), configure_logs=False)
+    upgrade(application.engine)
+    application.sync_tenants()
+    return application
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, memory_bus):
+    application = make_app(tmp_path / "config", f"sqlite:///{tmp_path / 'ledger.db'}")
+    yield application
+    application.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"lb_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path, pg_url):
+    application = make_app(tmp_path / "config", pg_url)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def amqp_url():
+    """The real RabbitMQ, with ledgerbridge's queues and exchanges removed before and after."""
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    _reset_broker(AMQP_URL)
+    yield AMQP_URL
+    _reset_broker(AMQP_URL)
+
+
+def _reset_broker(url: str) -> None:
+    from kombu import Connection
+
+    from core.bus import topology
+
+    with Connection(url) as connection:
+        channel = connection.channel()
+        for queue in topology.ALL_QUEUES:
+            queue(channel).delete()
+        topology.EVENTS(channel).delete()
+        topology.DEAD_LETTER_EXCHANGE(channel).delete()
+
+
+@pytest.fixture
+def pg_amqp_app(tmp_path, pg_url, amqp_url):
+    application = make_app(tmp_path / "config", pg_url, amqp_url)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def memory_bus():
+    """Fresh state for kombu's in-process memory transport (global per process)."""
+    from kombu.transport import memory
+
+    def reset() -> None:
+        memory.Channel.queues.clear()
+        memory.Channel.events.clear()
+        memory.Transport.global_state.clear()
+
+    reset()
+    yield "memory://"
+    reset()
