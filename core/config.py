@@ -120,6 +120,8 @@ class BrokerSettings(_UrlSection):
     url: str = "memory://"
     prefetch: int = Field(500, ge=1)
     batch_size: int = Field(500, ge=1)
+    #: Prefix of every exchange and queue name, so several installations can share one broker.
+    namespace: str = Field("ledgerbridge", pattern=r"^[a-z][a-z0-9_-]{0,40}$")
 
 
 class LoggingSettings(_Section):

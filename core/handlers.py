@@ -116,6 +116,13 @@ def invoice_upserted(event: model.Event, ctx: Context) -> None:
             raise HandlingError(f"invoice {data.invoice_id!r} is voided and cannot change")
         if invoice.ledger != data.ledger:
             raise HandlingError(f"invoice {data.invoice_id!r} is in the {invoice.ledger} ledger, not {data.ledger}")
+        # the same rules payment_received enforces must survive an update of a paid invoice
+        paid = sum((p.amount + p.discount for p in invoice.payments if p.status == "active"), Decimal(0))
+        if paid and (data.status != "authorised" or data.currency != invoice.currency or data.total < paid):
+            raise HandlingError(
+                f"invoice {data.invoice_id!r} has payments of {paid} {invoice.currency}; it must stay authorised, "
+                f"in {invoice.currency} and total at least {paid} (got {data.status}, {data.currency} {data.total}); "
+                "send payment-removed first")
     contact = _contact(ctx, data.contact, data.ledger)
     if invoice is None:
         invoice = Invoice(tenant=tenant, host_id=data.invoice_id, contact=contact, last_event_id=event.id,
@@ -127,7 +134,10 @@ def invoice_upserted(event: model.Event, ctx: Context) -> None:
         for key, value in _invoice_fields(data).items():
             setattr(invoice, key, value)
         invoice.contact = contact
-        invoice.lines = _line_rows(data)
+        # clear, then extend: assigning a new list would let SQLAlchemy drop new lines equal (by value, as
+        # SQLModel compares) to unsaved old ones — an update in the same batch as the create lost lines
+        invoice.lines.clear()
+        invoice.lines.extend(_line_rows(data))
         invoice.version += 1
         invoice.last_event_id = event.id
         invoice.updated_at = ctx.now

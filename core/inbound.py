@@ -19,9 +19,11 @@ from uuid import uuid4
 
 import structlog
 from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from core.config import Settings
+from core.db.ids import allocate_ids
 from core.db.models import DeadLetter, OutboxMessage, ProcessedEvent, utcnow
 from core.events import model
 from core.events.parse import EventError, parse_event
@@ -127,9 +129,10 @@ class InboundProcessor:
                 ProcessedEvent.event_id.in_([e.id for _, e in accepted])))) if accepted else set()
             fresh = [(m, e) for m, e in accepted if e.id not in done]
             outcome.duplicates += len(accepted) - len(fresh)
-            _preload(repo, [e for _, e in fresh])
+            _preload(repo, [e for _, e in fresh], self.settings)
 
             syncs: set[tuple[str, str]] = set()
+            processed: list[dict[str, Any]] = []
             for message, event in fresh:
                 ctx = Context(repo=repo, tenant=self.settings.tenants[event.tenant], now=now)
                 try:
@@ -137,12 +140,16 @@ class InboundProcessor:
                 except HandlingError as exc:
                     self._dead(session, outcome, dead_letter(message, str(exc), event=event))
                     continue
-                session.add(ProcessedEvent(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                                           processed_at=now))
+                processed.append({"event_id": event.id, "event_type": event.type, "tenant": event.tenant,
+                                  "processed_at": now})
                 syncs.update((event.tenant, package) for package in ctx.to_sync)
                 outcome.applied += 1
             for tenant, package in sorted(syncs):
                 session.add(outbox_message("sync-requested", tenant, {"package": package}, now))
+            allocate_ids(session, session.new)
+            session.flush()
+            if processed:
+                session.execute(insert(ProcessedEvent), processed)
         return outcome
 
     def _validate(self, message: Inbound, session: Session, outcome: Outcome) -> model.Event | None:
@@ -183,8 +190,9 @@ class InboundProcessor:
             return outcome
 
 
-def _preload(repo: SqlRepository, events: list[model.Event]) -> None:
+def _preload(repo: SqlRepository, events: list[model.Event], settings: Settings) -> None:
     contacts, invoices, payments = set(), set(), set()
+    packages = {settings.tenants[e.tenant].accounting for e in events} - {None}
     for event in events:
         payload = event.payload
         if isinstance(payload, model.InvoiceData):
@@ -197,5 +205,5 @@ def _preload(repo: SqlRepository, events: list[model.Event]) -> None:
             payments.add((event.tenant, payload.payment_id))
         elif isinstance(payload, model.PaymentRemovedData):
             payments.add((event.tenant, payload.payment_id))
-    repo.preload(contacts=contacts, invoices=invoices, payments=payments)
+    repo.preload(contacts=contacts, invoices=invoices, payments=payments, packages=packages)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Iterable
 
@@ -63,13 +63,19 @@ def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half away from zero to the minor unit of ``currency``."""
-    return amount.quantize(_exponent(minor_units(currency)), rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(_exponent(minor_units(currency)), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds: not an amount
+        raise MoneyError(f"{amount} is too large to be an amount in {currency.upper()}") from None
 
 
 def parse_money(value: object, currency: str, *, field: str = "amount") -> Decimal:
     """Parse an amount in ``currency``; more decimals than the currency has is an error."""
     amount = parse_decimal(value, field=field)
-    rounded = quantize(amount, currency)
+    try:
+        rounded = quantize(amount, currency)
+    except MoneyError as exc:
+        raise MoneyError(f"{field}: {exc}") from None
     if rounded != amount:
         places = minor_units(currency)
         raise MoneyError(f"{field}: {value!r} has more than {places} decimal places for {currency.upper()}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlmodel import Session, select, tuple_
+from sqlmodel import Session, select
 
 from core.db.models import (
     Contact, DeadLetter, ExternalLink, Invoice, OutboxMessage, Payment, ReconciliationRun,
@@ -38,34 +38,36 @@ class SqlRepository:
         self._links: dict[tuple[str, str, str, str], ExternalLink | None] = {}
 
     # -- preloading: one query per table for a whole batch ---------------------------------------
-    def preload(self, contacts: Iterable[Key] = (), invoices: Iterable[Key] = (), payments: Iterable[Key] = ()) -> None:
+    def preload(self, contacts: Iterable[Key] = (), invoices: Iterable[Key] = (), payments: Iterable[Key] = (),
+                packages: Iterable[str] = ()) -> None:
+        """Load a batch's documents, and their links to ``packages``, in one query per table."""
+        contacts, invoices, payments = set(contacts), set(invoices), set(payments)
         self._preload(Contact, self._contacts, contacts)
-        loaded = self._preload(Invoice, self._invoices, invoices)
+        self._preload(Invoice, self._invoices, invoices)
         self._preload(Payment, self._payments, payments)
-        if loaded:
-            keys = {("invoice", i.tenant, i.host_id) for i in loaded}
-            self._preload_links(keys)
+        documents = ({("contact", *k) for k in contacts} | {("invoice", *k) for k in invoices}
+                     | {("payment", *k) for k in payments})
+        self._preload_links(documents, set(packages))
 
-    def _preload(self, model: type, cache: dict, keys: Iterable[Key]) -> list:
+    def _preload(self, model: type, cache: dict, keys: Iterable[Key]) -> None:
         wanted = {k for k in keys if k not in cache}
-        if not wanted:
-            return []
-        found = []
-        for chunk in _chunks(sorted(wanted), 500):
-            rows = self.session.exec(select(model).where(tuple_(model.tenant, model.host_id).in_(chunk))).all()
-            found.extend(rows)
         for key in wanted:
             cache[key] = None
-        for row in found:
-            cache[(row.tenant, row.host_id)] = row
-        return found
+        for tenant, host_ids in _by_tenant(wanted):
+            for row in self.session.exec(select(model).where(model.tenant == tenant, model.host_id.in_(host_ids))):
+                cache[(row.tenant, row.host_id)] = row
 
-    def _preload_links(self, keys: set[tuple[str, str, str]]) -> None:
-        for chunk in _chunks(sorted(keys), 500):
-            stmt = select(ExternalLink).where(
-                tuple_(ExternalLink.document_type, ExternalLink.tenant, ExternalLink.document_host_id).in_(chunk))
-            for link in self.session.exec(stmt).all():
-                self._links[(link.tenant, link.document_type, link.document_host_id, link.package)] = link
+    def _preload_links(self, documents: set[tuple[str, str, str]], packages: set[str]) -> None:
+        wanted = {(tenant, kind, host_id, package) for kind, tenant, host_id in documents for package in packages}
+        wanted -= self._links.keys()
+        for key in wanted:
+            self._links[key] = None
+        for kind in {k[1] for k in wanted}:
+            for tenant, host_ids in _by_tenant({(t, h) for t, d, h, _ in wanted if d == kind}):
+                stmt = select(ExternalLink).where(ExternalLink.tenant == tenant, ExternalLink.document_type == kind,
+                                                  ExternalLink.document_host_id.in_(host_ids))
+                for link in self.session.exec(stmt):
+                    self._links[(link.tenant, link.document_type, link.document_host_id, link.package)] = link
 
     # -- lookups -----------------------------------------------------------------------------------
     def get_contact(self, tenant: str, host_id: str) -> Contact | None:
@@ -109,6 +111,12 @@ class SqlRepository:
             raise TypeError(f"cannot add {type(obj).__name__} to the ledger repository")
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _by_tenant(keys: Iterable[Key], size: int = 1000) -> Iterable[tuple[str, list[str]]]:
+    """(tenant, host ids) groups, at most ``size`` ids each: index-friendly ``IN`` lists."""
+    grouped: dict[str, list[str]] = {}
+    for tenant, host_id in keys:
+        grouped.setdefault(tenant, []).append(host_id)
+    for tenant, host_ids in sorted(grouped.items()):
+        host_ids.sort()
+        for start in range(0, len(host_ids), size):
+            yield tenant, host_ids[start:start + size]

@@ -23,7 +23,7 @@ from sqlmodel import func, select
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from core.bootstrap import App
-from core.bus import topology
+from core.bus.topology import topology
 from core.bus.publisher import BatchPublisher, PublishError
 from core.bus.relay import OutboxRelay
 from core.db.models import DeadLetter, ExternalLink, utcnow
@@ -55,8 +55,9 @@ class Worker(ConsumerMixin):
         self.relay_interval = relay_interval
         self.flush_interval = flush_interval
         self.processor = InboundProcessor(app.settings, app.session)
+        self.topology = topology(broker.namespace)
         self.stats = WorkerStats()
-        self._buffers: dict[str, list[Any]] = {q.name: [] for q in topology.ALL_QUEUES}
+        self._buffers: dict[str, list[Any]] = {q.name: [] for q in self.topology.queues}
         self._first_buffered = 0.0
         self._last_activity = time.monotonic()
         self._last_relay = 0.0
@@ -70,15 +71,9 @@ class Worker(ConsumerMixin):
 
     # -- kombu ConsumerMixin ---------------------------------------------------------------------
     def get_consumers(self, Consumer: type[Consumer], channel: Any) -> list[Consumer]:  # noqa: N803
-        topology.declare_all(channel)
-        return [
-            Consumer(queues=[topology.INBOUND], on_message=self._collect(topology.INBOUND.name),
-                     prefetch_count=self.prefetch, auto_declare=False),
-            Consumer(queues=[topology.SYNC], on_message=self._collect(topology.SYNC.name),
-                     prefetch_count=self.prefetch, auto_declare=False),
-            Consumer(queues=[topology.DEAD_LETTERS], on_message=self._collect(topology.DEAD_LETTERS.name),
-                     prefetch_count=self.prefetch, auto_declare=False),
-        ]
+        self.topology.declare(channel)
+        return [Consumer(queues=[queue], on_message=self._collect(queue.name), prefetch_count=self.prefetch,
+                         auto_declare=False) for queue in self.topology.queues]
 
     def on_connection_revived(self) -> None:
         log.info("connected to broker", transport=self.connection.transport.driver_type)
@@ -94,7 +89,7 @@ class Worker(ConsumerMixin):
             self._relay()
         if any(self._buffers.values()) and (
                 now - self._first_buffered >= self.flush_interval
-                or len(self._buffers[topology.INBOUND.name]) >= self.batch_size):
+                or len(self._buffers[self.topology.inbound.name]) >= self.batch_size):
             self.flush()
         if self.until_idle and not self.should_stop and self._idle(now):
             log.info("idle; stopping")
@@ -132,9 +127,9 @@ class Worker(ConsumerMixin):
 
     def flush(self) -> None:
         """Apply and acknowledge everything buffered."""
-        for queue, handler in ((topology.INBOUND.name, self._apply_inbound),
-                               (topology.SYNC.name, self._apply_sync),
-                               (topology.DEAD_LETTERS.name, self._store_broker_dead_letters)):
+        for queue, handler in ((self.topology.inbound.name, self._apply_inbound),
+                               (self.topology.sync.name, self._apply_sync),
+                               (self.topology.dead_letters.name, self._store_broker_dead_letters)):
             messages = self._buffers[queue]
             while messages:
                 batch, rest = messages[:self.batch_size], messages[self.batch_size:]
@@ -146,7 +141,7 @@ class Worker(ConsumerMixin):
 
     def _apply_inbound(self, messages: list[Any]) -> None:
         outcome = self.processor.process([
-            Inbound(body=m.body, source=topology.INBOUND.name, routing_key=m.delivery_info.get("routing_key"))
+            Inbound(body=m.body, source=self.topology.inbound.name, routing_key=m.delivery_info.get("routing_key"))
             for m in messages])
         self.stats.inbound.add(outcome)
         log.debug("applied batch", size=len(messages), applied=outcome.applied,
@@ -174,7 +169,7 @@ class Worker(ConsumerMixin):
         with self.app.session() as session, session.begin():
             for message in messages:
                 session.add(DeadLetter(
-                    source=topology.DEAD_LETTERS.name, routing_key=message.delivery_info.get("routing_key"),
+                    source=self.topology.dead_letters.name, routing_key=message.delivery_info.get("routing_key"),
                     body=message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) else message.body,
                     reason=_broker_reason(message.headers or {}), received_at=utcnow()))
         self.stats.broker_dead_letters += len(messages)
@@ -184,7 +179,7 @@ class Worker(ConsumerMixin):
         self._last_relay = time.monotonic()
         try:
             if self._publisher is None:
-                self._publisher = BatchPublisher(self.connection)
+                self._publisher = BatchPublisher(self.connection, self.topology)
             relay = OutboxRelay(self.app.session, self._publisher, batch_size=self.batch_size)
             published = self._db_retry(relay.publish_pending)
         except PublishError as exc:
@@ -211,7 +206,7 @@ class Worker(ConsumerMixin):
                             .where(OutboxMessage.published_at.is_(None))).one():
                 return False
         channel = self.connection.default_channel
-        return all(q(channel).queue_declare(passive=True).message_count == 0 for q in topology.ALL_QUEUES)
+        return all(q(channel).queue_declare(passive=True).message_count == 0 for q in self.topology.queues)
 
 
 def is_transient_db_error(exc: BaseException) -> bool:

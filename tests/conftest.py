@@ -60,13 +60,14 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 def write_config(directory: Path, database_url: str, broker_url: str = "memory://",
-                 tenants: str = TENANTS_TOML, extra: str = "") -> Path:
+                 tenants: str = TENANTS_TOML, namespace: str = "ledgerbridge", extra: str = "") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ledgerbridge.toml").write_text(textwrap.dedent(f"""
         [database]
         url = "{database_url}"
         [broker]
         url = "{broker_url}"
+        namespace = "{namespace}"
         [logging]
         level = "WARNING"
         {extra}
@@ -75,8 +76,9 @@ def write_config(directory: Path, database_url: str, broker_url: str = "memory:/
     return directory
 
 
-def make_app(directory: Path, database_url: str, broker_url: str = "memory://") -> App:
-    write_config(directory, database_url, broker_url)
+def make_app(directory: Path, database_url: str, broker_url: str = "memory://",
+             namespace: str = "ledgerbridge") -> App:
+    write_config(directory, database_url, broker_url, namespace=namespace)
     application = bootstrap(settings=load_settings(directory, env={}), configure_logs=False)
     upgrade(application.engine)
     application.sync_tenants()
@@ -121,29 +123,30 @@ def pg_app(tmp_path, pg_url):
 
 @pytest.fixture
 def amqp_url():
-    """The real RabbitMQ, with ledgerbridge's queues and exchanges removed before and after."""
     require_service("RabbitMQ", "127.0.0.1", 5672)
-    _reset_broker(AMQP_URL)
-    yield AMQP_URL
-    _reset_broker(AMQP_URL)
-
-
-def _reset_broker(url: str) -> None:
-    from kombu import Connection
-
-    from core.bus import topology
-
-    with Connection(url) as connection:
-        channel = connection.channel()
-        for queue in topology.ALL_QUEUES:
-            queue(channel).delete()
-        topology.EVENTS(channel).delete()
-        topology.DEAD_LETTER_EXCHANGE(channel).delete()
+    return AMQP_URL
 
 
 @pytest.fixture
-def pg_amqp_app(tmp_path, pg_url, amqp_url):
-    application = make_app(tmp_path / "config", pg_url, amqp_url)
+def amqp_namespace(amqp_url):
+    """A namespace of exchanges and queues of this test's own on the real broker, removed afterwards."""
+    namespace = f"lbtest-{uuid.uuid4().hex[:10]}"
+    yield namespace
+    delete_namespace(amqp_url, namespace)
+
+
+def delete_namespace(url: str, namespace: str) -> None:
+    from kombu import Connection
+
+    from core.bus.topology import topology
+
+    with Connection(url) as connection:
+        topology(namespace).delete(connection.channel())
+
+
+@pytest.fixture
+def pg_amqp_app(tmp_path, pg_url, amqp_url, amqp_namespace):
+    application = make_app(tmp_path / "config", pg_url, amqp_url, amqp_namespace)
     yield application
     application.close()
 

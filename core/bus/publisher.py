@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kombu import Connection, Producer
 
-from core.bus import topology
+from core.bus.topology import Topology
 
 
 class PublishError(RuntimeError):
@@ -29,14 +29,14 @@ class Outgoing:
 
 
 class BatchPublisher:
-    """Publishes to ``ledgerbridge.events`` on its own channel of ``connection``."""
+    """Publishes to the events exchange on its own channel of ``connection``."""
 
-    def __init__(self, connection: Connection, confirm_timeout: float = 30.0):
+    def __init__(self, connection: Connection, topology: Topology, confirm_timeout: float = 30.0):
         self.connection = connection
         self.confirm_timeout = confirm_timeout
         self.channel = connection.channel()
-        topology.declare_all(self.channel)
-        self.producer = Producer(self.channel, exchange=topology.EVENTS, auto_declare=False)
+        topology.declare(self.channel)
+        self.producer = Producer(self.channel, exchange=topology.events, auto_declare=False)
         self.confirms = connection.transport.driver_type == "amqp"
         self._next_tag = 1
         self._unconfirmed: set[int] = set()

@@ -1,48 +1,69 @@
 """Exchanges, queues and routing keys: the broker layout, declared in one place.
 
 Host apps publish an event envelope (JSON, ``content_type=application/json``) to the topic
-exchange ``ledgerbridge.events`` with routing key ``<type>.<tenant>``, persistent
-(``delivery_mode=2``). The ``ledgerbridge.inbound`` queue takes every host event type; it has a
-single active consumer so a tenant's events are applied in the order they were published, while
-other workers stand by. Unroutable messages (an unknown type) and messages the broker dead-letters
-land in ``ledgerbridge.deadletter`` through the ``ledgerbridge.dlx`` exchange; the worker moves them
-into the dead-letter table with their reason.
+exchange ``<namespace>.events`` with routing key ``<type>.<tenant>``, persistent
+(``delivery_mode=2``). The namespace is ``ledgerbridge`` unless ``[broker] namespace`` says
+otherwise. The ``<namespace>.inbound`` queue takes every host event type; it has a single active
+consumer so a tenant's events are applied in the order they were published, while other workers
+stand by. Unroutable messages (an unknown type) and messages the broker dead-letters land in
+``<namespace>.deadletter`` through the ``<namespace>.dlx`` exchange; the worker moves them into
+the dead-letter table with their reason.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from kombu import Exchange, Queue, binding
 
 from core.events.schemas import EVENT_TYPES
 
-EVENTS = Exchange("ledgerbridge.events", type="topic", durable=True,
-                  arguments={"alternate-exchange": "ledgerbridge.dlx"})
-DEAD_LETTER_EXCHANGE = Exchange("ledgerbridge.dlx", type="topic", durable=True)
-
-INTERNAL_TYPES = ("sync-requested",)
-
-_queue_args = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name}
-
-INBOUND = Queue(
-    "ledgerbridge.inbound",
-    bindings=[binding(EVENTS, routing_key=f"{event_type}.*") for event_type in EVENT_TYPES],
-    durable=True,
-    queue_arguments={**_queue_args, "x-single-active-consumer": True},
-)
-SYNC = Queue(
-    "ledgerbridge.sync",
-    bindings=[binding(EVENTS, routing_key="sync-requested.*")],
-    durable=True,
-    queue_arguments=_queue_args,
-)
-DEAD_LETTERS = Queue("ledgerbridge.deadletter", exchange=DEAD_LETTER_EXCHANGE, routing_key="#", durable=True)
-
-ALL_QUEUES = (INBOUND, SYNC, DEAD_LETTERS)
+DEFAULT_NAMESPACE = "ledgerbridge"
 
 
-def declare_all(channel) -> None:
-    """Declare exchanges, queues and bindings (idempotent)."""
-    DEAD_LETTER_EXCHANGE(channel).declare()
-    EVENTS(channel).declare()
-    for queue in ALL_QUEUES:
-        queue(channel).declare()
+@dataclass(frozen=True)
+class Topology:
+    namespace: str
+    events: Exchange
+    dead_letter_exchange: Exchange
+    inbound: Queue
+    sync: Queue
+    dead_letters: Queue
+
+    @property
+    def queues(self) -> tuple[Queue, ...]:
+        return (self.inbound, self.sync, self.dead_letters)
+
+    def declare(self, channel: Any) -> None:
+        """Declare exchanges, queues and bindings (idempotent)."""
+        self.dead_letter_exchange(channel).declare()
+        self.events(channel).declare()
+        for queue in self.queues:
+            queue(channel).declare()
+
+    def delete(self, channel: Any) -> None:
+        """Remove everything :meth:`declare` made (tests, decommissioning)."""
+        for queue in self.queues:
+            queue(channel).delete()
+        self.events(channel).delete()
+        self.dead_letter_exchange(channel).delete()
+
+
+@lru_cache(maxsize=None)
+def topology(namespace: str = DEFAULT_NAMESPACE) -> Topology:
+    dlx = Exchange(f"{namespace}.dlx", type="topic", durable=True)
+    events = Exchange(f"{namespace}.events", type="topic", durable=True, arguments={"alternate-exchange": dlx.name})
+    queue_args = {"x-dead-letter-exchange": dlx.name}
+    return Topology(
+        namespace=namespace,
+        events=events,
+        dead_letter_exchange=dlx,
+        inbound=Queue(f"{namespace}.inbound",
+                      bindings=[binding(events, routing_key=f"{event_type}.*") for event_type in EVENT_TYPES],
+                      durable=True, queue_arguments={**queue_args, "x-single-active-consumer": True}),
+        sync=Queue(f"{namespace}.sync", bindings=[binding(events, routing_key="sync-requested.*")],
+                   durable=True, queue_arguments=queue_args),
+        dead_letters=Queue(f"{namespace}.deadletter", exchange=dlx, routing_key="#", durable=True),
+    )

@@ -7,6 +7,7 @@ Decimal; NaN/Infinity and duplicate keys are refused.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,11 +34,13 @@ class EventError(ValueError):
 
 
 _formats = FormatChecker(formats=())
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @_formats.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
-    return not isinstance(value, str) or bool(date.fromisoformat(value)) and len(value) == 10
+    # fromisoformat alone also takes ISO week dates ("2025-W10-1") and "20250310"
+    return not isinstance(value, str) or bool(_DATE.fullmatch(value) and date.fromisoformat(value))
 
 
 @_formats.checks("date-time", raises=ValueError)
@@ -130,7 +133,10 @@ def _message(error: Any) -> str:
 
 def parse_event(raw: str | bytes) -> model.Event:
     """Validate one event (JSON text) and return it typed; raise :class:`EventError` if it is bad."""
-    text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+    except UnicodeDecodeError as exc:  # a ValueError, but not an EventError: callers would miss it
+        raise EventError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     document = loads(text)
     if not isinstance(document, dict):
         raise EventError("an event must be a JSON object")
@@ -178,10 +184,14 @@ def _invoice(data: dict[str, Any]) -> model.InvoiceData:
         if amounts_are == "no_tax" and tax != 0:
             raise ValueError(f"{where}.tax_amount: must be 0 when amounts_are is no_tax, got {tax}")
         money_line = money.Line(quantity, unit_price, tax)
+        try:
+            amount = money.line_amount(money_line, currency)
+        except money.MoneyError as exc:
+            raise ValueError(f"{where}: quantity × unit_price: {exc}") from None
         lines.append(model.LineData(
             description=line["description"], quantity=quantity, unit_price=unit_price,
             account_code=line["account_code"], tax_amount=tax,
-            line_amount=money.line_amount(money_line, currency),
+            line_amount=amount,
             tax_code=line.get("tax_code"), item_code=line.get("item_code"),
         ))
     totals = money.invoice_totals(

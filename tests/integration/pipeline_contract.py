@@ -14,7 +14,7 @@ import pytest
 from kombu import Connection, Producer
 from sqlmodel import func, select
 
-from core.bus import topology
+from core.bus.topology import topology
 from core.db.models import DeadLetter, ExternalLink, Invoice, InvoiceLine, Payment, ProcessedEvent, ReconciliationRun
 from core.ingest import ingest_lines
 from core.status import collect_status
@@ -34,8 +34,9 @@ def publish_raw(app, body: str | bytes, routing_key: str) -> None:
     """What a host app does when it publishes to the bus itself."""
     with Connection(app.settings.broker.url) as connection:
         channel = connection.channel()
-        topology.declare_all(channel)
-        Producer(channel, exchange=topology.EVENTS).publish(
+        layout = topology(app.settings.broker.namespace)
+        layout.declare(channel)
+        Producer(channel, exchange=layout.events).publish(
             body, routing_key=routing_key, content_type="application/json", content_encoding="utf-8",
             delivery_mode=2)
 
@@ -154,7 +155,7 @@ class PipelineContract:
         by_body = {row.body: row for row in rows}
         for body, reason in cases.items():
             assert reason in by_body[body].reason
-            assert by_body[body].source == topology.INBOUND.name
+            assert by_body[body].source == topology(app.settings.broker.namespace).inbound.name
         assert collect_status(app)["dead_letters"] == len(cases)
 
     def test_a_poison_message_does_not_hold_back_its_batch(self, app, monkeypatch):
