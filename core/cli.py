@@ -30,8 +30,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(events_app, name="events")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class State:
@@ -225,7 +225,8 @@ def status(
     if as_json:
         print(json.dumps(result, indent=2))
     else:
-        out.print(status_table(result))
+        console = out if out.is_terminal else Console(width=120)
+        console.print(status_table(result))
 
 
 def main() -> None:

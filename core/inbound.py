@@ -136,7 +136,8 @@ class InboundProcessor:
             for message, event in fresh:
                 ctx = Context(repo=repo, tenant=self.settings.tenants[event.tenant], now=now)
                 try:
-                    HANDLERS[event.type](event, ctx)
+                    with structlog.contextvars.bound_contextvars(**event.log_context()):
+                        HANDLERS[event.type](event, ctx)
                 except HandlingError as exc:
                     self._dead(session, outcome, dead_letter(message, str(exc), event=event))
                     continue

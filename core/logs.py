@@ -91,6 +91,9 @@ class _Stderr:
         return sys.stderr.isatty()
 
 
+QUIET_LIBRARIES = ("alembic.runtime.migration", "kombu.mixins")
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO | None = None) -> None:
     """Configure structlog and route stdlib logging through it.
 
@@ -145,6 +148,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(numeric)
+    # Libraries' routine chatter (migration context, kombu connection notices) only when debugging.
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
 
 
 def get_logger(**bind: Any) -> Any:

@@ -17,6 +17,8 @@ from typing import Iterable
 from babel.numbers import get_currency_precision
 
 ZERO = Decimal(0)
+MAX_DIGITS = 14  # the ledger stores NUMERIC(18, 4)
+MAX_ABS = Decimal(10) ** MAX_DIGITS
 DECIMAL_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 # CLDR (through Babel) is the source of minor units; these currencies are the ones where CLDR's
@@ -57,8 +59,14 @@ def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
     else:
         raise MoneyError(f"{field}: {value!r} must be a decimal string or number")
     if not result.is_finite():
-        raise MoneyError(f"{field}: {value!r} is not a finite number")
+        raise MoneyError(f"{field}: {_show(value)} is not a finite number")
+    if abs(result) >= MAX_ABS:
+        raise MoneyError(f"{field}: {_show(value)} is too large (at most {MAX_DIGITS} digits before the decimal point)")
     return result
+
+
+def _show(value: object) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -78,7 +86,7 @@ def parse_money(value: object, currency: str, *, field: str = "amount") -> Decim
         raise MoneyError(f"{field}: {exc}") from None
     if rounded != amount:
         places = minor_units(currency)
-        raise MoneyError(f"{field}: {value!r} has more than {places} decimal places for {currency.upper()}")
+        raise MoneyError(f"{field}: {_show(value)} has more than {places} decimal places for {currency.upper()}")
     return rounded
 
 

@@ -47,7 +47,8 @@ class Worker(ConsumerMixin):
                  relay_interval: float = 0.25, flush_interval: float = 0.05, db_attempts: int = 8):
         broker = app.settings.broker
         self.app = app
-        self.connection = Connection(broker.url, heartbeat=30 if broker.url.startswith("amqp") else 0)
+        url = "memory://localhost/" if broker.url == "memory://" else broker.url
+        self.connection = Connection(url, heartbeat=30 if url.startswith("amqp") else 0)
         self.batch_size = broker.batch_size
         self.prefetch = max(broker.prefetch, broker.batch_size)
         self.until_idle = until_idle

@@ -33,6 +33,8 @@ class EventError(ValueError):
         self.tenant = tenant
 
 
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
 _formats = FormatChecker(formats=())
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -45,10 +47,10 @@ def _is_date(value: object) -> bool:
 
 @_formats.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
+    """RFC 3339: date, T, time with seconds, and a zone (Z or ±hh:mm)."""
     if not isinstance(value, str):
         return True
-    parsed = datetime.fromisoformat(value)
-    return "T" in value.upper() and parsed.tzinfo is not None
+    return bool(RFC3339.fullmatch(value)) and datetime.fromisoformat(value.replace("z", "Z")) is not None
 
 
 @_formats.checks("uuid", raises=ValueError)
@@ -205,6 +207,8 @@ def _invoice(data: dict[str, Any]) -> model.InvoiceData:
         rate = money.parse_decimal(data["exchange_rate"], field="data.exchange_rate")
         if rate <= 0:
             raise ValueError(f"data.exchange_rate: must be positive, got {rate}")
+        if rate.as_tuple().exponent < -10:  # type: ignore[operator]
+            raise ValueError(f"data.exchange_rate: {rate} has more than 10 decimal places")
     issue = date.fromisoformat(data["issue_date"])
     due = date.fromisoformat(data["due_date"])
     if due < issue:

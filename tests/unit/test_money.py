@@ -17,7 +17,8 @@ PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples
 
 CURRENCIES = ["AUD", "NZD", "USD", "GBP", "JPY", "KWD", "BHD"]
 
-finite_decimals = st.decimals(allow_nan=False, allow_infinity=False)
+finite_decimals = st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-99999999999999.99999999"),
+                              max_value=Decimal("99999999999999.99999999"))  # what the ledger can store
 currencies = st.sampled_from(CURRENCIES)
 
 
@@ -39,7 +40,7 @@ def test_parse_decimal_round_trips_a_plain_decimal_string_exactly(value):
 
 @pytest.mark.parametrize("text, expected", [
     ("0.1", Decimal("0.1")), ("-0.5", Decimal("-0.5")), ("123.4500", Decimal("123.4500")), ("007", Decimal(7)),
-    ("12345678901234567.89", Decimal("12345678901234567.89")), ("-0", Decimal("-0")),
+    ("99999999999999.9999", Decimal("99999999999999.9999")), ("-0", Decimal("-0")),
 ])
 def test_parse_decimal_strings(text, expected):
     parsed = parse_decimal(text)
@@ -47,8 +48,14 @@ def test_parse_decimal_strings(text, expected):
 
 
 def test_parse_decimal_takes_ints_and_decimals_as_they_are():
-    assert parse_decimal(10**20) == Decimal(10**20)
+    assert parse_decimal(10**13) == Decimal(10**13)
     assert str(parse_decimal(Decimal("1.10"))) == "1.10"
+
+
+@pytest.mark.parametrize("value", [10**14, Decimal("-100000000000000"), "12345678901234567.89"])
+def test_parse_decimal_refuses_amounts_the_ledger_cannot_store(value):
+    with pytest.raises(MoneyError, match=r"total: .* is too large \(at most 14 digits before the decimal point\)"):
+        parse_decimal(value, field="total")
 
 
 @PROPERTY
