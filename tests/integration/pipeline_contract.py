@@ -176,3 +176,22 @@ class PipelineContract:
         with app.session() as session:
             dead = session.exec(select(DeadLetter)).one()
         assert "INV-13" in dead.body and "handler failed" in dead.reason
+
+    def test_dead_letters_replay_after_the_fix(self, app):
+        from core.deadletters import discard, open_dead_letters, replay
+
+        payment = builders.line("payment-received", builders.payment("PAY-1", "INV-LATE", amount="10.00"))
+        ingest_lines(app, [payment, builders.line("invoice-voided", {"invoice_id": "NEVER"})], "early.jsonl")
+        drain(app)
+        letters = open_dead_letters(app)
+        assert [l.event_type for l in letters] == ["payment-received", "invoice-voided"]
+
+        ingest_lines(app, [builders.line("invoice-created", builders.invoice("INV-LATE"))], "late.jsonl")
+        drain(app)
+        assert replay(app, letters[:1]) == 1
+        assert discard(app, letters[1:]) == 1
+        drain(app)
+        assert count(app, Payment) == 1
+        assert open_dead_letters(app) == []
+        assert collect_status(app)["dead_letters"] == 0
+        assert len(open_dead_letters(app, include_closed=True)) == 2
