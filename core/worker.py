@@ -79,10 +79,21 @@ class Worker(ConsumerMixin):
     def on_connection_revived(self) -> None:
         log.info("connected to broker", transport=self.connection.transport.driver_type)
         self._drop_publisher()
+        self._drop_deliveries()
 
     def on_connection_error(self, exc: Exception, interval: float) -> None:
         log.warning("broker unreachable; reconnecting", error=str(exc), retry_in=interval)
         self._drop_publisher()
+        self._drop_deliveries()
+
+    def _drop_deliveries(self) -> None:
+        """Deliveries of a lost connection cannot be acknowledged; the broker redelivers them."""
+        dropped = sum(len(b) for b in self._buffers.values())
+        if dropped:
+            log.info("dropped unacknowledged deliveries of the lost connection; they will be redelivered",
+                     count=dropped)
+        for buffer in self._buffers.values():
+            buffer.clear()
 
     def on_iteration(self) -> None:
         now = time.monotonic()
@@ -131,13 +142,13 @@ class Worker(ConsumerMixin):
         for queue, handler in ((self.topology.inbound.name, self._apply_inbound),
                                (self.topology.sync.name, self._apply_sync),
                                (self.topology.dead_letters.name, self._store_broker_dead_letters)):
-            messages = self._buffers[queue]
-            while messages:
-                batch, rest = messages[:self.batch_size], messages[self.batch_size:]
+            buffer = self._buffers[queue]
+            while buffer:
+                batch = buffer[:self.batch_size]
                 self._db_retry(handler, batch)
+                del buffer[:len(batch)]  # applied: a failing ack below means redelivery, a no-op
                 for message in batch:
                     message.ack()
-                self._buffers[queue] = messages = rest
         self._last_activity = time.monotonic()
 
     def _apply_inbound(self, messages: list[Any]) -> None:
