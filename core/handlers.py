@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Callable
 
 from core.config import TenantConfig
+from core.db.build import build
 from core.db.models import Contact, ExternalLink, Invoice, InvoiceLine, Payment, ReconciliationRun
 from core.events import model
 from core.repository import Repository
@@ -41,7 +42,7 @@ def _needs_push(ctx: Context, document_type: str, host_id: str, version: int) ->
         return
     link = ctx.repo.get_link(ctx.tenant.slug, document_type, host_id, package)
     if link is None:
-        ctx.repo.add(ExternalLink(
+        ctx.repo.add(build(ExternalLink, 
             tenant=ctx.tenant.slug, document_type=document_type, document_host_id=host_id, package=package,
             version=version, state="pending", created_at=ctx.now, updated_at=ctx.now))
     else:
@@ -57,7 +58,7 @@ def _contact(ctx: Context, data: model.ContactData, ledger: str) -> Contact:
     contact = ctx.repo.get_contact(ctx.tenant.slug, data.id)
     role = "is_customer" if ledger == "sales" else "is_supplier"
     if contact is None:
-        contact = Contact(tenant=ctx.tenant.slug, host_id=data.id, name=data.name, email=data.email,
+        contact = build(Contact, tenant=ctx.tenant.slug, host_id=data.id, name=data.name, email=data.email,
                           number=data.number, created_at=ctx.now, updated_at=ctx.now, **{role: True})
         ctx.repo.add(contact)
         _needs_push(ctx, "contact", contact.host_id, contact.version)
@@ -83,7 +84,7 @@ def _invoice_fields(data: model.InvoiceData) -> dict:
 
 def _line_rows(data: model.InvoiceData) -> list[InvoiceLine]:
     return [
-        InvoiceLine(position=i, description=l.description, quantity=l.quantity, unit_price=l.unit_price,
+        build(InvoiceLine, position=i, description=l.description, quantity=l.quantity, unit_price=l.unit_price,
                     line_amount=l.line_amount, account_code=l.account_code, tax_code=l.tax_code,
                     tax_amount=l.tax_amount, item_code=l.item_code)
         for i, l in enumerate(data.lines)
@@ -125,7 +126,7 @@ def invoice_upserted(event: model.Event, ctx: Context) -> None:
                 "send payment-removed first")
     contact = _contact(ctx, data.contact, data.ledger)
     if invoice is None:
-        invoice = Invoice(tenant=tenant, host_id=data.invoice_id, contact=contact, last_event_id=event.id,
+        invoice = build(Invoice, tenant=tenant, host_id=data.invoice_id, contact=contact, last_event_id=event.id,
                           created_at=ctx.now, updated_at=ctx.now, lines=_line_rows(data), **_invoice_fields(data))
         repo.add(invoice)
     elif _same_invoice(invoice, contact, data):
@@ -182,7 +183,7 @@ def payment_received(event: model.Event, ctx: Context) -> None:
     fields = {"date": data.date, "amount": data.amount, "currency": data.currency, "account_code": data.account_code,
               "reference": data.reference, "discount": data.discount, "status": "active"}
     if payment is None:
-        payment = Payment(tenant=tenant, host_id=data.payment_id, invoice=invoice, origin="local",
+        payment = build(Payment, tenant=tenant, host_id=data.payment_id, invoice=invoice, origin="local",
                           last_event_id=event.id, created_at=ctx.now, updated_at=ctx.now, **fields)
         ctx.repo.add(payment)
     elif all(getattr(payment, k) == v for k, v in fields.items()):
@@ -216,7 +217,7 @@ def reconciliation_requested(event: model.Event, ctx: Context) -> None:
     data: model.ReconciliationRequestData = event.payload  # type: ignore[assignment]
     if not ctx.tenant.accounting:
         raise HandlingError(f"tenant {ctx.tenant.slug!r} has no accounting package to reconcile with")
-    ctx.repo.add(ReconciliationRun(
+    ctx.repo.add(build(ReconciliationRun, 
         tenant=ctx.tenant.slug, kind=data.kind, date_from=data.date_from, date_to=data.date_to, fix=data.fix,
         ledger=data.ledger, trigger="bus", event_id=event.id, status="requested", requested_at=ctx.now))
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kombu import Connection, Producer
+from kombu import Connection
 
 from core.bus.topology import Topology
 
@@ -36,7 +36,7 @@ class BatchPublisher:
         self.confirm_timeout = confirm_timeout
         self.channel = connection.channel()
         topology.declare(self.channel)
-        self.producer = Producer(self.channel, exchange=topology.events, auto_declare=False)
+        self.exchange = topology.events.name
         self.confirms = connection.transport.driver_type == "amqp"
         self._next_tag = 1
         self._unconfirmed: set[int] = set()
@@ -62,10 +62,14 @@ class BatchPublisher:
     def publish(self, messages: Iterable[Outgoing]) -> int:
         """Publish ``messages`` persistently; return how many once the broker confirmed all."""
         count = 0
+        channel, exchange = self.channel, self.exchange
         for message in messages:
-            self.producer.publish(
-                message.body, routing_key=message.routing_key, content_type="application/json",
-                content_encoding="utf-8", delivery_mode=2, message_id=message.message_id, retry=False)
+            # The transport channel's own API (what kombu's Producer calls underneath), without the
+            # Producer's per-message serialisation and retry wrapping: the body is JSON text already.
+            prepared = channel.prepare_message(
+                message.body.encode("utf-8"), 0, "application/json", "utf-8", {},
+                {"delivery_mode": 2, "message_id": message.message_id})
+            channel.basic_publish(prepared, exchange=exchange, routing_key=message.routing_key)
             if self.confirms:
                 self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1
