@@ -23,7 +23,6 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from core.config import Settings
-from core.db.ids import allocate_ids
 from core.db.models import DeadLetter, OutboxMessage, ProcessedEvent, utcnow
 from core.events import model
 from core.events.parse import EventError, parse_event
@@ -147,8 +146,7 @@ class InboundProcessor:
                 outcome.applied += 1
             for tenant, package in sorted(syncs):
                 session.add(outbox_message("sync-requested", tenant, {"package": package}, now))
-            allocate_ids(session, session.new)
-            session.flush()
+            repo.save()
             if processed:
                 session.execute(insert(ProcessedEvent), processed)
         return outcome

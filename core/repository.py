@@ -7,13 +7,19 @@ event. Tests use the in-memory fake in ``tests/fakes.py``, which has the same me
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Protocol
 
+from sqlalchemy import insert
+from sqlalchemy.exc import SAWarning
 from sqlmodel import Session, select
 
+from core.db.ids import allocate_ids
+
 from core.db.models import (
-    Contact, DeadLetter, ExternalLink, Invoice, OutboxMessage, Payment, ReconciliationRun,
+    Contact, DeadLetter, ExternalLink, Invoice, InvoiceLine, OutboxMessage, Payment, ReconciliationRun,
 )
 
 Key = tuple[str, str]  # (tenant, host_id)
@@ -36,6 +42,7 @@ class SqlRepository:
         self._invoices: dict[Key, Invoice | None] = {}
         self._payments: dict[Key, Payment | None] = {}
         self._links: dict[tuple[str, str, str, str], ExternalLink | None] = {}
+        self._new: list[object] = []
 
     # -- preloading: one query per table for a whole batch ---------------------------------------
     def preload(self, contacts: Iterable[Key] = (), invoices: Iterable[Key] = (), payments: Iterable[Key] = (),
@@ -98,7 +105,11 @@ class SqlRepository:
 
     # -- changes -----------------------------------------------------------------------------------
     def add(self, obj: object) -> None:
-        self.session.add(obj)
+        """A new row; written by :meth:`save`."""
+        if isinstance(obj, _BULK):
+            self._new.append(obj)
+        else:
+            self.session.add(obj)
         if isinstance(obj, Contact):
             self._contacts[(obj.tenant, obj.host_id)] = obj
         elif isinstance(obj, Invoice):
@@ -109,6 +120,47 @@ class SqlRepository:
             self._links[(obj.tenant, obj.document_type, obj.document_host_id, obj.package)] = obj
         elif not isinstance(obj, (OutboxMessage, DeadLetter, ReconciliationRun)):
             raise TypeError(f"cannot add {type(obj).__name__} to the ledger repository")
+
+    def save(self) -> None:
+        """Write the batch: changes to loaded rows through the ORM flush, new rows as bulk INSERTs.
+
+        New rows never went through the session, so the ORM's per-object unit of work is skipped for
+        them: their ids are allocated up front and each table gets one executemany INSERT. A new row
+        that reached the session anyway (by cascade from a loaded row, e.g. a payment appended to a
+        loaded invoice) is left to the flush. The flush goes first: new rows may refer to rows it
+        inserts, never the other way round.
+        """
+        fresh = [obj for obj in self._new if obj not in self.session]
+        fresh += [line for obj in fresh if isinstance(obj, Invoice) for line in obj.lines]
+        allocate_ids(self.session, [*self.session.new, *fresh])
+        with warnings.catch_warnings():
+            # A new payment appended to a loaded invoice's collection is one of `fresh`, inserted
+            # below; the flush need not (and does not) add it.
+            warnings.filterwarnings("ignore", r".*not in session, add operation along", SAWarning)
+            self.session.flush()
+        rows: dict[type, list[dict]] = {model: [] for model in _INSERT_ORDER}
+        for obj in fresh:
+            row = {column: obj.__dict__.get(column) for column in _columns(type(obj))}
+            if isinstance(obj, Invoice):
+                row["contact_id"] = obj.contact.id
+            elif isinstance(obj, InvoiceLine):
+                row["invoice_id"] = obj.invoice.id
+            elif isinstance(obj, Payment):
+                row["invoice_id"] = obj.invoice.id
+            rows[type(obj)].append(row)
+        for model, batch in rows.items():
+            if batch:
+                self.session.execute(insert(model), batch)
+        self._new.clear()
+
+
+_INSERT_ORDER = (Contact, Invoice, InvoiceLine, Payment, ExternalLink, ReconciliationRun)
+_BULK = (Contact, Invoice, Payment, ExternalLink, ReconciliationRun)
+
+
+@lru_cache(maxsize=None)
+def _columns(model: type) -> tuple[str, ...]:
+    return tuple(model.__table__.columns.keys())
 
 
 def _by_tenant(keys: Iterable[Key], size: int = 1000) -> Iterable[tuple[str, list[str]]]:
