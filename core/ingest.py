@@ -68,8 +68,6 @@ def ingest_lines(app: App, lines: Iterable[str], source: str, *, batch_size: int
             report.duplicates += 1
             continue
         seen.add(event.id)
-        if not tenant.enabled:
-            report.disabled_tenant_events += 1
         batch.append(OutboxMessage(event_id=event.id, event_type=event.type, tenant=event.tenant,
                                    routing_key=event.routing_key, body=text))
         if len(batch) >= batch_size:
@@ -100,3 +98,4 @@ def _store(app: App, batch: list[OutboxMessage], report: IngestReport) -> None:
             session.exec(statement, params=rows)
     report.accepted += len(rows)
     report.duplicates += len(batch) - len(rows)
+    report.disabled_tenant_events += sum(1 for row in rows if not app.settings.tenants[row["tenant"]].enabled)

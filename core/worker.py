@@ -64,6 +64,9 @@ class Worker(ConsumerMixin):
         self._last_relay = 0.0
         self._relay_full = False
         self._publisher: BatchPublisher | None = None
+        self._relay_obj: OutboxRelay | None = None
+        # memory:// keeps nothing when the process ends: outbox rows count as published only once applied
+        self._mark_on_consume = self.connection.transport.driver_type == "memory"
         self._db_retry = Retrying(
             retry=retry_if_exception(is_transient_db_error), stop=stop_after_attempt(db_attempts),
             wait=wait_exponential_jitter(multiplier=0.5, max=30), reraise=True,
@@ -95,6 +98,10 @@ class Worker(ConsumerMixin):
         for buffer in self._buffers.values():
             buffer.clear()
 
+    def on_consumers_end(self, connection: Any, channel: Any) -> None:
+        """Consumers cancelled, connection still open: apply and acknowledge the in-flight batch."""
+        self.flush()
+
     def on_iteration(self) -> None:
         now = time.monotonic()
         if self._relay_full or now - self._last_relay >= self.relay_interval:
@@ -116,7 +123,7 @@ class Worker(ConsumerMixin):
         try:
             self.app.sync_tenants()
             self.run(safety_interval=self.flush_interval)
-            self.flush()
+            self._drop_deliveries()  # anything still buffered belongs to a closed connection
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -147,6 +154,8 @@ class Worker(ConsumerMixin):
                 batch = buffer[:self.batch_size]
                 self._db_retry(handler, batch)
                 del buffer[:len(batch)]  # applied: a failing ack below means redelivery, a no-op
+                if self._relay_obj is not None:
+                    self._db_retry(self._relay_obj.consumed, [m.properties.get("message_id") for m in batch])
                 for message in batch:
                     message.ack()
         self._last_activity = time.monotonic()
@@ -192,8 +201,9 @@ class Worker(ConsumerMixin):
         try:
             if self._publisher is None:
                 self._publisher = BatchPublisher(self.connection, self.topology)
-            relay = OutboxRelay(self.app.session, self._publisher, batch_size=self.batch_size)
-            published = self._db_retry(relay.publish_pending)
+                self._relay_obj = OutboxRelay(self.app.session, self._publisher, batch_size=self.batch_size,
+                                              mark_on_consume=self._mark_on_consume)
+            published = self._db_retry(self._relay_obj.publish_pending)
         except PublishError as exc:
             log.warning("publish not confirmed; will publish again", error=str(exc))
             self._drop_publisher()
@@ -207,6 +217,7 @@ class Worker(ConsumerMixin):
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
+            self._relay_obj = None
 
     def _idle(self, now: float) -> bool:
         if any(self._buffers.values()) or self._relay_full or now - self._last_activity < self.idle_seconds:

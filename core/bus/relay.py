@@ -1,13 +1,16 @@
 """The outbox relay: publishes committed outbox rows, oldest first, and marks them published.
 
-Rows are marked only after the broker confirmed them, so a crash or broker outage in between
-publishes them again (at-least-once; consumers are idempotent on the event id). On PostgreSQL a
-transaction-scoped advisory lock keeps concurrent relays from publishing out of order.
+On a real broker a row is marked once the broker confirmed its message (the broker keeps it from
+then on). The in-process ``memory://`` bus keeps nothing when the process ends, so there a row
+is marked only when the worker has applied its message (:meth:`OutboxRelay.consumed`); until
+then it is *in flight* — not published again by this relay, published again by the next one
+after a crash. Either way delivery is at least once and consumers are idempotent on the event id.
+On PostgreSQL a transaction-scoped advisory lock keeps concurrent relays from reordering events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, text, update
 from sqlmodel import Session, select
@@ -19,13 +22,18 @@ RELAY_LOCK_KEY = 0x4C42_0001  # pg_advisory lock id for "ledgerbridge outbox rel
 
 
 class OutboxRelay:
-    def __init__(self, session_factory: Callable[[], Session], publisher: BatchPublisher, batch_size: int = 500):
+    def __init__(self, session_factory: Callable[[], Session], publisher: BatchPublisher, batch_size: int = 500,
+                 mark_on_consume: bool = False):
         self.session_factory = session_factory
         self.publisher = publisher
         self.batch_size = batch_size
+        self.mark_on_consume = mark_on_consume
+        self.in_flight: set[str] = set()  # event ids published, awaiting consumed() (mark_on_consume)
 
     def publish_pending(self) -> int:
         """Publish up to one batch of unpublished rows; return how many were published."""
+        if self.mark_on_consume and len(self.in_flight) >= 2 * self.batch_size:
+            return 0  # back-pressure: the consumer has enough to do
         with self.session_factory() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 locked = session.exec(text("SELECT pg_try_advisory_xact_lock(:key)"),
@@ -36,16 +44,34 @@ class OutboxRelay:
                 select(OutboxMessage.id, OutboxMessage.routing_key, OutboxMessage.body, OutboxMessage.event_id)
                 .where(OutboxMessage.published_at.is_(None))
                 .order_by(OutboxMessage.id)
-                .limit(self.batch_size)
+                .limit(self.batch_size + len(self.in_flight))
             ).all()
+            rows = [r for r in rows if r.event_id not in self.in_flight][:self.batch_size]
             if not rows:
                 return 0
             self.publisher.publish(Outgoing(r.routing_key, r.body, r.event_id) for r in rows)
-            session.exec(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-                         .values(published_at=utcnow()))
+            if self.mark_on_consume:
+                self.in_flight.update(r.event_id for r in rows)
+            else:
+                session.exec(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                             .values(published_at=utcnow()))
             return len(rows)
 
+    def consumed(self, event_ids: Iterable[str | None]) -> None:
+        """With ``mark_on_consume``: these messages were applied; their rows are published for good."""
+        if not self.mark_on_consume:
+            return
+        done = [i for i in event_ids if i in self.in_flight]
+        if not done:
+            return
+        with self.session_factory() as session, session.begin():
+            session.exec(update(OutboxMessage).where(OutboxMessage.event_id.in_(done),
+                                                     OutboxMessage.published_at.is_(None))
+                         .values(published_at=utcnow()))
+        self.in_flight.difference_update(done)
+
     def backlog(self) -> int:
+        """Rows not yet published (or, with ``mark_on_consume``, not yet applied)."""
         with self.session_factory() as session:
             return session.exec(select(func.count()).select_from(OutboxMessage)
                                 .where(OutboxMessage.published_at.is_(None))).one()

@@ -78,7 +78,8 @@ class Proc:
 
     def output(self) -> str:
         for f in self.files:
-            f.flush()
+            if not f.closed:
+                f.flush()
         return f"exit {self.process.returncode}\n--- stdout\n{self.out_path.read_text()}" \
                f"\n--- stderr\n{self.err_path.read_text()}"
 
