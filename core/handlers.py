@@ -54,6 +54,13 @@ def _needs_push(ctx: Context, document_type: str, host_id: str, version: int) ->
     ctx.to_sync.add(package)
 
 
+def _bump(document: Invoice | Payment, event: model.Event, ctx: Context) -> None:
+    """A document changed: new version, caused by ``event``."""
+    document.version += 1
+    document.last_event_id = event.id
+    document.updated_at = ctx.now
+
+
 def _contact(ctx: Context, data: model.ContactData, ledger: str) -> Contact:
     contact = ctx.repo.get_contact(ctx.tenant.slug, data.id)
     role = "is_customer" if ledger == "sales" else "is_supplier"
@@ -139,9 +146,7 @@ def invoice_upserted(event: model.Event, ctx: Context) -> None:
         # SQLModel compares) to unsaved old ones — an update in the same batch as the create lost lines
         invoice.lines.clear()
         invoice.lines.extend(_line_rows(data))
-        invoice.version += 1
-        invoice.last_event_id = event.id
-        invoice.updated_at = ctx.now
+        _bump(invoice, event, ctx)
     _needs_push(ctx, "invoice", invoice.host_id, invoice.version)
 
 
@@ -155,9 +160,7 @@ def invoice_voided(event: model.Event, ctx: Context) -> None:
     if any(p.status == "active" for p in invoice.payments):
         raise HandlingError(f"invoice {data.invoice_id!r} has payments; send payment-removed for them before voiding")
     invoice.status = "voided"
-    invoice.version += 1
-    invoice.last_event_id = event.id
-    invoice.updated_at = ctx.now
+    _bump(invoice, event, ctx)
     _needs_push(ctx, "invoice", invoice.host_id, invoice.version)
 
 
@@ -191,9 +194,7 @@ def payment_received(event: model.Event, ctx: Context) -> None:
     else:
         for key, value in fields.items():
             setattr(payment, key, value)
-        payment.version += 1
-        payment.last_event_id = event.id
-        payment.updated_at = ctx.now
+        _bump(payment, event, ctx)
     if payment.origin == "local":
         _needs_push(ctx, "payment", payment.host_id, payment.version)
 
@@ -206,9 +207,7 @@ def payment_removed(event: model.Event, ctx: Context) -> None:
     if payment.status == "removed":
         return
     payment.status = "removed"
-    payment.version += 1
-    payment.last_event_id = event.id
-    payment.updated_at = ctx.now
+    _bump(payment, event, ctx)
     if payment.origin == "local":
         _needs_push(ctx, "payment", payment.host_id, payment.version)
 
