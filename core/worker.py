@@ -24,7 +24,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from core.bootstrap import App
 from core.bus.topology import topology
-from core.bus.publisher import BatchPublisher, PublishError
+from core.bus.publisher import EVENT_IDS_HEADER, BatchPublisher, PublishError, message_bodies
 from core.bus.relay import OutboxRelay
 from core.db.models import DeadLetter, ExternalLink, utcnow
 from core.inbound import Inbound, InboundProcessor, Outcome
@@ -59,6 +59,7 @@ class Worker(ConsumerMixin):
         self.topology = topology(broker.namespace)
         self.stats = WorkerStats()
         self._buffers: dict[str, list[Any]] = {q.name: [] for q in self.topology.queues}
+        self._buffered_events: dict[str, int] = {q.name: 0 for q in self.topology.queues}
         self._first_buffered = 0.0
         self._last_activity = time.monotonic()
         self._last_relay = 0.0
@@ -97,6 +98,7 @@ class Worker(ConsumerMixin):
                      count=dropped)
         for buffer in self._buffers.values():
             buffer.clear()
+        self._buffered_events = dict.fromkeys(self._buffered_events, 0)
 
     def on_consumers_end(self, connection: Any, channel: Any) -> None:
         """Consumers cancelled, connection still open: apply and acknowledge the in-flight batch."""
@@ -108,7 +110,7 @@ class Worker(ConsumerMixin):
             self._relay()
         if any(self._buffers.values()) and (
                 now - self._first_buffered >= self.flush_interval
-                or len(self._buffers[self.topology.inbound.name]) >= self.batch_size):
+                or self._buffered_events[self.topology.inbound.name] >= self.batch_size):
             self.flush()
         if self.until_idle and not self.should_stop and self._idle(now):
             log.info("idle; stopping")
@@ -141,6 +143,7 @@ class Worker(ConsumerMixin):
             if not any(self._buffers.values()):
                 self._first_buffered = time.monotonic()
             self._buffers[queue].append(message)
+            self._buffered_events[queue] += _event_count(message)
             self._last_activity = time.monotonic()
         return on_message
 
@@ -151,19 +154,20 @@ class Worker(ConsumerMixin):
                                (self.topology.dead_letters.name, self._store_broker_dead_letters)):
             buffer = self._buffers[queue]
             while buffer:
-                batch = buffer[:self.batch_size]
+                batch = _take_events(buffer, self.batch_size)
                 self._db_retry(handler, batch)
                 del buffer[:len(batch)]  # applied: a failing ack below means redelivery, a no-op
+                self._buffered_events[queue] = sum(map(_event_count, buffer))
                 if self._relay_obj is not None:
-                    self._db_retry(self._relay_obj.consumed, [m.properties.get("message_id") for m in batch])
+                    self._db_retry(self._relay_obj.consumed, [i for m in batch for i in _event_ids(m)])
                 for message in batch:
                     message.ack()
         self._last_activity = time.monotonic()
 
     def _apply_inbound(self, messages: list[Any]) -> None:
         outcome = self.processor.process([
-            Inbound(body=m.body, source=self.topology.inbound.name, routing_key=m.delivery_info.get("routing_key"))
-            for m in messages])
+            Inbound(body=body, source=self.topology.inbound.name, routing_key=m.delivery_info.get("routing_key"))
+            for m in messages for body in message_bodies(m.content_type, m.body)])
         self.stats.inbound.add(outcome)
         log.debug("applied batch", size=len(messages), applied=outcome.applied,
                   duplicates=outcome.duplicates, dead_lettered=outcome.dead_lettered)
@@ -171,12 +175,12 @@ class Worker(ConsumerMixin):
     def _apply_sync(self, messages: list[Any]) -> None:
         """``sync-requested``: pushing arrives with the accounting plugins; until then documents wait."""
         wanted: set[tuple[str, str]] = set()
-        for message in messages:
+        for body in (b for m in messages for b in message_bodies(m.content_type, m.body)):
             try:
-                envelope = json.loads(message.body)
+                envelope = json.loads(body)
                 wanted.add((envelope["tenant"], envelope["data"]["package"]))
             except (ValueError, KeyError, TypeError):
-                log.warning("ignored malformed sync request", body=message.body[:200])
+                log.warning("ignored malformed sync request", body=body[:200])
         with self.app.session() as session:
             for tenant, package in sorted(wanted):
                 pending = session.exec(select(func.count()).select_from(ExternalLink).where(
@@ -230,6 +234,25 @@ class Worker(ConsumerMixin):
                 return False
         channel = self.connection.default_channel
         return all(q(channel).queue_declare(passive=True).message_count == 0 for q in self.topology.queues)
+
+
+def _event_ids(message: Any) -> list[str]:
+    return (message.headers or {}).get(EVENT_IDS_HEADER) or [message.properties.get("message_id")]
+
+
+def _event_count(message: Any) -> int:
+    return len((message.headers or {}).get(EVENT_IDS_HEADER) or ()) or 1
+
+
+def _take_events(buffer: list[Any], limit: int) -> list[Any]:
+    """The first messages of ``buffer`` holding about ``limit`` events (at least one message)."""
+    taken, events = [], 0
+    for message in buffer:
+        if taken and events + _event_count(message) > limit:
+            break
+        taken.append(message)
+        events += _event_count(message)
+    return taken
 
 
 def is_transient_db_error(exc: BaseException) -> bool:

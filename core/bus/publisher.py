@@ -21,11 +21,31 @@ class PublishError(RuntimeError):
     """The broker refused (nacked) or did not confirm a batch in time; publish it again."""
 
 
+JSON = "application/json"
+NDJSON = "application/x-ndjson"  # several envelopes of one type and tenant, one per line
+EVENT_IDS_HEADER = "x-ledgerbridge-event-ids"
+
+
 @dataclass(frozen=True)
 class Outgoing:
+    """One message: a single event (JSON) or several of the same routing key (JSON lines)."""
+
     routing_key: str
     body: str
     message_id: str
+    event_ids: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        return NDJSON if len(self.event_ids) > 1 else JSON
+
+
+def message_bodies(content_type: str | None, body: bytes | str) -> list[bytes | str]:
+    """The event envelopes a message carries."""
+    if content_type == NDJSON:
+        separator = b"\n" if isinstance(body, bytes) else "\n"
+        return [line for line in body.split(separator) if line.strip()]  # type: ignore[arg-type]
+    return [body]
 
 
 class BatchPublisher:
@@ -66,8 +86,9 @@ class BatchPublisher:
         for message in messages:
             # The transport channel's own API (what kombu's Producer calls underneath), without the
             # Producer's per-message serialisation and retry wrapping: the body is JSON text already.
+            headers = {EVENT_IDS_HEADER: list(message.event_ids)} if len(message.event_ids) > 1 else {}
             prepared = channel.prepare_message(
-                message.body.encode("utf-8"), 0, "application/json", "utf-8", {},
+                message.body.encode("utf-8"), 0, message.content_type, "utf-8", headers,
                 {"delivery_mode": 2, "message_id": message.message_id})
             channel.basic_publish(prepared, exchange=exchange, routing_key=message.routing_key)
             if self.confirms:

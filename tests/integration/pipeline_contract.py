@@ -195,3 +195,19 @@ class PipelineContract:
         assert open_dead_letters(app) == []
         assert collect_status(app)["dead_letters"] == 0
         assert len(open_dead_letters(app, include_closed=True)) == 2
+
+    def test_a_json_lines_message_applies_each_line_and_dead_letters_only_the_bad_one(self, app):
+        good = [builders.line("invoice-created", builders.invoice(f"INV-{i}")) for i in range(3)]
+        bad = builders.line("invoice-created", {**builders.invoice("INV-BAD"), "total": "0.01"})
+        with Connection(app.settings.broker.url) as connection:
+            channel = connection.channel()
+            layout = topology(app.settings.broker.namespace)
+            layout.declare(channel)
+            Producer(channel, exchange=layout.events).publish(
+                "\n".join([good[0], bad, *good[1:]]), routing_key="invoice-created.acme-plumbing",
+                content_type="application/x-ndjson", content_encoding="utf-8", delivery_mode=2)
+        drain(app)
+        assert count(app, Invoice) == 3
+        with app.session() as session:
+            dead = session.exec(select(DeadLetter)).one()
+        assert dead.body == bad and "does not agree with the lines" in dead.reason
