@@ -49,7 +49,7 @@ def ingest_lines(app: App, lines: Iterable[str], source: str, *, batch_size: int
     """Validate ``lines`` and store the valid events in the outbox, ``batch_size`` per transaction."""
     report = IngestReport(source=source)
     seen: set[str] = set()
-    batch: list[OutboxMessage] = []
+    batch: list[dict] = []
     for number, line in enumerate(lines, start=1):
         report.lines = number
         text = line.strip()
@@ -68,8 +68,8 @@ def ingest_lines(app: App, lines: Iterable[str], source: str, *, batch_size: int
             report.duplicates += 1
             continue
         seen.add(event.id)
-        batch.append(OutboxMessage(event_id=event.id, event_type=event.type, tenant=event.tenant,
-                                   routing_key=event.routing_key, body=text))
+        batch.append({"event_id": event.id, "event_type": event.type, "tenant": event.tenant,
+                      "routing_key": event.routing_key, "body": text})
         if len(batch) >= batch_size:
             _store(app, batch, report)
             batch = []
@@ -82,15 +82,14 @@ def ingest_lines(app: App, lines: Iterable[str], source: str, *, batch_size: int
     return report
 
 
-def _store(app: App, batch: list[OutboxMessage], report: IngestReport) -> None:
-    ids = [m.event_id for m in batch]
+def _store(app: App, batch: list[dict], report: IngestReport) -> None:
+    """Outbox rows for the batch's events not seen before (one executemany INSERT)."""
+    ids = [m["event_id"] for m in batch]
     now = utcnow()
     with app.session() as session, session.begin():
         known = set(session.exec(select(OutboxMessage.event_id).where(OutboxMessage.event_id.in_(ids))))
         known |= set(session.exec(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
-        rows = [{"event_id": m.event_id, "event_type": m.event_type, "tenant": m.tenant,
-                 "routing_key": m.routing_key, "body": m.body, "created_at": now}
-                for m in batch if m.event_id not in known]
+        rows = [{**m, "created_at": now} for m in batch if m["event_id"] not in known]
         if rows:
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             # A concurrent ingest of the same ids loses the race quietly: the row exists either way.
