@@ -26,7 +26,7 @@ from core.bootstrap import App
 from core.bus.topology import topology
 from core.bus.publisher import EVENT_IDS_HEADER, BatchPublisher, PublishError, message_bodies
 from core.bus.relay import OutboxRelay
-from core.db.models import DeadLetter, ExternalLink, utcnow
+from core.db.models import DeadLetter, ExternalLink, OutboxMessage, utcnow
 from core.inbound import Inbound, InboundProcessor, Outcome
 
 log = structlog.get_logger("ledgerbridge.worker")
@@ -158,8 +158,9 @@ class Worker(ConsumerMixin):
                 self._db_retry(handler, batch)
                 del buffer[:len(batch)]  # applied: a failing ack below means redelivery, a no-op
                 self._buffered_events[queue] = sum(map(_event_count, buffer))
-                if self._relay_obj is not None:
+                if self._relay_obj is not None and self._relay_obj.mark_on_consume:
                     self._db_retry(self._relay_obj.consumed, [i for m in batch for i in _event_ids(m)])
+                    self._relay_full = True  # room in flight again: relay on the next iteration
                 for message in batch:
                     message.ack()
         self._last_activity = time.monotonic()
@@ -227,8 +228,6 @@ class Worker(ConsumerMixin):
         if any(self._buffers.values()) or self._relay_full or now - self._last_activity < self.idle_seconds:
             return False
         with self.app.session() as session:
-            from core.db.models import OutboxMessage
-
             if session.exec(select(func.count()).select_from(OutboxMessage)
                             .where(OutboxMessage.published_at.is_(None))).one():
                 return False
