@@ -148,7 +148,7 @@ class InboundProcessor:
                 session.add(outbox_message("sync-requested", tenant, {"package": package}, now))
             repo.save()
             if processed:
-                session.execute(insert(ProcessedEvent), processed)
+                session.execute(insert(ProcessedEvent.__table__), processed)
         return outcome
 
     def _validate(self, message: Inbound, session: Session, outcome: Outcome) -> model.Event | None:

@@ -93,7 +93,7 @@ def _store(app: App, batch: list[dict], report: IngestReport) -> None:
         if rows:
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             # A concurrent ingest of the same ids loses the race quietly: the row exists either way.
-            statement = dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["event_id"])
+            statement = dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["event_id"])
             session.exec(statement, params=rows)
     report.accepted += len(rows)
     report.duplicates += len(batch) - len(rows)

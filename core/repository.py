@@ -150,7 +150,7 @@ class SqlRepository:
             rows[type(obj)].append(row)
         for model, batch in rows.items():
             if batch:
-                self.session.execute(insert(model), batch)
+                self.session.execute(insert(model.__table__), batch)
         self._new.clear()
 
 
