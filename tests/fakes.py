@@ -6,23 +6,19 @@
   :meth:`FakeRepository.snapshot` captures everything it holds, so a test can prove that a refused
   event changed nothing.
 * :func:`tenant` — a :class:`core.config.TenantConfig`.
-* Event builders — ``*_data`` functions return the ``data`` dict of a valid event (tweak freely),
-  :func:`envelope` wraps it, :func:`make_event` parses it through the real edge validation, and
-  shortcuts such as :func:`invoice_created` do both.
+* Event builders — the ``*_data`` functions and :func:`envelope` live in :mod:`tests.builders`
+  (re-exported here); :func:`make_event` parses an event through the real edge validation, and
+  shortcuts such as :func:`invoice_created` build and parse in one go.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
-from core import money
 from core.config import TenantConfig
 from core.db.models import (
     Contact, DeadLetter, ExternalLink, Invoice, OutboxMessage, Payment, ReconciliationRun,
@@ -30,6 +26,9 @@ from core.db.models import (
 from core.events.model import Event
 from core.events.parse import parse_event
 from core.handlers import Context
+from tests.builders import (  # noqa: F401  (re-exported for the unit tests)
+    contact_data, envelope, invoice_data, invoice_total, line_data, new_event_id, payment_data, reconciliation_data,
+)
 
 TENANT = "acme"
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -127,65 +126,10 @@ def context(repo: FakeRepository, config: TenantConfig | None = None, now: datet
 
 # --- event builders ------------------------------------------------------------------------------------
 
-_ids = itertools.count(1)
-
-
-def new_event_id() -> str:
-    """Deterministic, distinct event ids (uuid format, as the envelope requires)."""
-    return str(uuid.UUID(int=next(_ids)))
-
-
-def contact_data(contact_id: str = "cust-1", name: str = "Harbourside Dental", **fields: Any) -> dict[str, Any]:
-    return {"id": contact_id, "name": name, **fields}
-
-
-def line_data(description: str = "Labour", quantity: str = "2", unit_price: str = "120.00",
-              tax_amount: str = "24.00", account_code: str = "200", **fields: Any) -> dict[str, Any]:
-    return {"description": description, "quantity": quantity, "unit_price": unit_price,
-            "account_code": account_code, "tax_amount": tax_amount, **fields}
-
-
-def invoice_total(lines: list[dict[str, Any]], amounts_are: str = "exclusive", currency: str = "AUD") -> Decimal:
-    """The total the edge validation expects (core.money, rounded per line)."""
-    money_lines = [money.Line(Decimal(str(l["quantity"])), Decimal(str(l["unit_price"])), Decimal(str(l["tax_amount"])))
-                   for l in lines]
-    return money.invoice_totals(money_lines, amounts_are, currency).total
-
-
-def invoice_data(invoice_id: str = "inv-1", *, lines: list[dict[str, Any]] | None = None,
-                 total: str | None = None, **fields: Any) -> dict[str, Any]:
-    """invoice-created/-updated data; the total is computed from the lines unless given.
-
-    Defaults: sales ledger, AUD, exclusive of tax, authorised, one line 2 × 120.00 + 24.00 tax.
-    """
-    data: dict[str, Any] = {
-        "invoice_id": invoice_id, "number": f"INV-{invoice_id}", "ledger": "sales", "contact": contact_data(),
-        "issue_date": "2026-03-10", "due_date": "2026-03-24", "currency": "AUD", "amounts_are": "exclusive",
-        "lines": lines if lines is not None else [line_data()], "status": "authorised",
-    }
-    data.update(fields)
-    data["total"] = total if total is not None else str(invoice_total(data["lines"], data["amounts_are"], data["currency"]))
-    return data
-
-
-def payment_data(payment_id: str = "pay-1", invoice_id: str = "inv-1", amount: str = "100.00",
-                 **fields: Any) -> dict[str, Any]:
-    return {"payment_id": payment_id, "invoice_id": invoice_id, "date": "2026-03-14", "amount": amount,
-            "currency": "AUD", "account_code": "090", **fields}
-
-
-def reconciliation_data(**fields: Any) -> dict[str, Any]:
-    return {"kind": "invoices", "from": "2026-03-01", "to": "2026-03-31", "fix": False, **fields}
-
-
-def envelope(event_type: str, data: dict[str, Any], *, tenant: str = TENANT, event_id: str | None = None,
-             occurred_at: str = "2026-03-14T09:30:00+11:00") -> dict[str, Any]:
-    return {"id": event_id or new_event_id(), "type": event_type, "tenant": tenant, "occurred_at": occurred_at,
-            "schema_version": 1, "data": data}
-
-
 def make_event(event_type: str, data: dict[str, Any], **envelope_fields: Any) -> Event:
     """A validated :class:`Event`, through the real :func:`parse_event`."""
+    envelope_fields.setdefault("tenant", TENANT)
+    envelope_fields.setdefault("event_id", new_event_id())
     return parse_event(json.dumps(envelope(event_type, data, **envelope_fields)))
 
 

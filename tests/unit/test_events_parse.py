@@ -225,7 +225,7 @@ def test_schema_violation_names_the_field(change, needles):
 def test_error_carries_the_event_context():
     document = invoice_event(lines=[line_data(quantity="x")], total="1")
     error = refused(document, "data.lines[0].quantity")
-    assert (error.event_id, error.event_type, error.tenant) == (document["id"], "invoice-created", "acme")
+    assert (error.event_id, error.event_type, error.tenant) == (document["id"], "invoice-created", document["tenant"])
 
 
 @pytest.mark.parametrize("document, needles", [
