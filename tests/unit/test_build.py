@@ -29,11 +29,13 @@ def test_build_equals_the_constructor_column_by_column(model, values):
         assert getattr(built, column) == getattr(constructed, column), column
 
 
-def test_default_factories_run_per_object():
+def test_defaults_and_default_factories_apply_when_building():
+    before = datetime.now(UTC)
     first = build(ExternalLink, tenant="t", document_type="invoice", document_host_id="1", package="xero")
     second = build(ExternalLink, tenant="t", document_type="invoice", document_host_id="2", package="xero")
-    assert first.state == "pending" and first.attempts == 0
-    assert first.created_at is not second.created_at or first.created_at == second.created_at
+    after = datetime.now(UTC)
+    assert (first.state, first.attempts, first.pushed_version, first.id) == ("pending", 0, 0, None)
+    assert before <= first.created_at <= second.created_at <= after  # the factory ran for each object
 
 
 def test_built_objects_keep_relationships_and_persist():
