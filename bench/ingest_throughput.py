@@ -28,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 
 from core.db.models import Invoice  # noqa: E402
@@ -36,7 +35,7 @@ from core.ingest import ingest_lines  # noqa: E402
 from core.logs import configure_logging  # noqa: E402
 from core.worker import Worker  # noqa: E402
 from tests.builders import bulk_invoice_lines  # noqa: E402
-from tests.conftest import AMQP_URL, PG_ADMIN_URL, delete_namespace, make_app  # noqa: E402
+from tests.conftest import AMQP_URL, PG_ADMIN_URL, delete_namespace, make_app, scratch_database  # noqa: E402
 
 
 def reachable(port: int) -> bool:
@@ -124,18 +123,12 @@ def main() -> None:
         if not (reachable(5432) and reachable(5672)):
             print("PostgreSQL + RabbitMQ   skipped: servers not reachable on 127.0.0.1:5432/5672")
             return
-        name = f"lb_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
         namespace = f"lbbench-{uuid.uuid4().hex[:8]}"
         try:
-            run("PostgreSQL + RabbitMQ", PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", AMQP_URL, args.events,
-                args.profile, namespace)
+            with scratch_database(PG_ADMIN_URL, prefix="lb_bench") as url:
+                run("PostgreSQL + RabbitMQ", url, AMQP_URL, args.events, args.profile, namespace)
         finally:
             delete_namespace(AMQP_URL, namespace)
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import os
 import socket
 import textwrap
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -98,20 +99,28 @@ def pg_server():
     return PG_ADMIN_URL
 
 
+@contextmanager
+def scratch_database(admin_url: str = PG_ADMIN_URL, prefix: str = "lb_test"):
+    """The URL of a new, empty PostgreSQL database, dropped on exit (tests, benchmarks)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def pg_url(pg_server):
     """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
-    from sqlalchemy import create_engine, text
-
-    name = f"lb_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture
