@@ -23,6 +23,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from core.config import Settings
+from core.db.engine import one_of
 from core.db.models import DeadLetter, OutboxMessage, ProcessedEvent, utcnow
 from core.events import model
 from core.events.parse import EventError, parse_event
@@ -125,7 +126,7 @@ class InboundProcessor:
                 accepted.append((message, event))
 
             done = set(session.exec(select(ProcessedEvent.event_id).where(
-                ProcessedEvent.event_id.in_([e.id for _, e in accepted])))) if accepted else set()
+                one_of(ProcessedEvent.event_id, [e.id for _, e in accepted], session.get_bind().dialect.name)))) if accepted else set()
             fresh = [(m, e) for m, e in accepted if e.id not in done]
             outcome.duplicates += len(accepted) - len(fresh)
             _preload(repo, [e for _, e in fresh], self.settings)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from core.bootstrap import App
+from core.db.engine import one_of
 from core.db.models import OutboxMessage, ProcessedEvent, utcnow
 from core.events.parse import EventError, parse_event
 
@@ -87,13 +88,14 @@ def _store(app: App, batch: list[dict], report: IngestReport) -> None:
     ids = [m["event_id"] for m in batch]
     now = utcnow()
     with app.session() as session, session.begin():
-        known = set(session.exec(select(OutboxMessage.event_id).where(OutboxMessage.event_id.in_(ids))))
-        known |= set(session.exec(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids))))
+        dialect = session.get_bind().dialect.name
+        known = set(session.exec(select(OutboxMessage.event_id).where(one_of(OutboxMessage.event_id, ids, dialect))))
+        known |= set(session.exec(select(ProcessedEvent.event_id).where(one_of(ProcessedEvent.event_id, ids, dialect))))
         rows = [{**m, "created_at": now} for m in batch if m["event_id"] not in known]
         if rows:
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            dialect_module = postgresql if dialect == "postgresql" else sqlite
             # A concurrent ingest of the same ids loses the race quietly: the row exists either way.
-            statement = dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["event_id"])
+            statement = dialect_module.insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["event_id"])
             session.exec(statement, params=rows)
     report.accepted += len(rows)
     report.duplicates += len(batch) - len(rows)

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SAWarning
 from sqlmodel import Session, select
 
+from core.db.engine import one_of
 from core.db.ids import allocate_ids
 
 from core.db.models import (
@@ -43,6 +44,7 @@ class SqlRepository:
         self._payments: dict[Key, Payment | None] = {}
         self._links: dict[tuple[str, str, str, str], ExternalLink | None] = {}
         self._new: list[object] = []
+        self._dialect = session.get_bind().dialect.name
 
     # -- preloading: one query per table for a whole batch ---------------------------------------
     def preload(self, contacts: Iterable[Key] = (), invoices: Iterable[Key] = (), payments: Iterable[Key] = (),
@@ -61,7 +63,7 @@ class SqlRepository:
         for key in wanted:
             cache[key] = None
         for tenant, host_ids in _by_tenant(wanted):
-            for row in self.session.exec(select(model).where(model.tenant == tenant, model.host_id.in_(host_ids))):
+            for row in self.session.exec(select(model).where(model.tenant == tenant, one_of(model.host_id, host_ids, self._dialect))):
                 cache[(row.tenant, row.host_id)] = row
 
     def _preload_links(self, documents: set[tuple[str, str, str]], packages: set[str]) -> None:
@@ -72,7 +74,7 @@ class SqlRepository:
         for kind in {k[1] for k in wanted}:
             for tenant, host_ids in _by_tenant({(t, h) for t, d, h, _ in wanted if d == kind}):
                 stmt = select(ExternalLink).where(ExternalLink.tenant == tenant, ExternalLink.document_type == kind,
-                                                  ExternalLink.document_host_id.in_(host_ids))
+                                                  one_of(ExternalLink.document_host_id, host_ids, self._dialect))
                 for link in self.session.exec(stmt):
                     self._links[(link.tenant, link.document_type, link.document_host_id, link.package)] = link
 

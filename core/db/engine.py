@@ -46,3 +46,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock at the start: two processes never deadlock upgrading a read lock.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def one_of(column: Any, values: list[Any], dialect_name: str) -> Any:
+    """``column IN values`` as the database plans it best.
+
+    On PostgreSQL, ``= ANY(:array)``: one parameter, so the statement text is the same for every
+    batch (cached by SQLAlchemy and psycopg) instead of a new ``IN (...)`` of hundreds of placeholders.
+    """
+    if dialect_name == "postgresql":
+        from sqlalchemy import String, any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(String), unique=True))
+    return column.in_(values)
