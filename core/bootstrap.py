@@ -1,9 +1,11 @@
-"""Composition root: settings → logging → database engine → the pieces commands and workers use."""
+"""Composition root: plugins → settings → logging → database engine → what commands and workers use."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -12,12 +14,14 @@ from core.config import Settings, load_settings
 from core.db.engine import make_engine
 from core.db.models import Tenant
 from core.logs import configure_logging
+from core.plugins import Plugins, load_plugins
 
 
 @dataclass
 class App:
     settings: Settings
     engine: Engine
+    plugins: Plugins
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -37,9 +41,15 @@ class App:
 
 
 def bootstrap(config_dir: str | Path | None = None, settings: Settings | None = None, *,
+              plugins: Plugins | None = None, env: Mapping[str, str] = os.environ,
               configure_logs: bool = True) -> App:
-    """Build the application from the config directory (or from ready ``settings`` in tests)."""
-    settings = settings or load_settings(config_dir)
+    """Build the application from the config directory (or from ready ``settings`` in tests).
+
+    Raises :class:`core.config.ConfigError` for configuration problems (tenants' packages,
+    editions and options included) and :class:`core.plugins.PluginError` for a broken plugin.
+    """
+    plugins = plugins or load_plugins(env)
+    settings = settings or load_settings(config_dir, env, plugins.packages)
     if configure_logs:
         configure_logging(settings.logging.level, settings.logging.format)
-    return App(settings=settings, engine=make_engine(settings.database.url))
+    return App(settings=settings, engine=make_engine(settings.database.url), plugins=plugins)

@@ -251,9 +251,14 @@ def resolve_config_dir(config_dir: str | Path | None = None, env: Mapping[str, s
 
 
 def check_config(
-    config_dir: str | Path | None = None, env: Mapping[str, str] = os.environ
+    config_dir: str | Path | None = None, env: Mapping[str, str] = os.environ,
+    packages: Mapping[str, Any] | None = None,
 ) -> tuple[Settings | None, list[ConfigProblem]]:
-    """Load and validate everything, collecting every problem; Settings is None if any."""
+    """Load and validate everything, collecting every problem; Settings is None if any.
+
+    *packages* (name → :class:`core.accounting.AccountingPackage`, from the loaded plugins) lets
+    each tenant's package, edition and options table be checked too.
+    """
     explicit = config_dir is not None or bool(env.get(ENV_CONFIG_DIR))
     directory = resolve_config_dir(config_dir, env)
     problems: list[ConfigProblem] = []
@@ -263,6 +268,8 @@ def check_config(
 
     settings_file = _load_settings_file(directory / SETTINGS_FILE, env, problems)
     tenants = _load_tenants(directory / TENANTS_FILE, problems)
+    if tenants is not None and packages is not None:
+        problems.extend(check_tenant_packages(directory / TENANTS_FILE, tenants, packages))
     secrets_path = _secrets_path(directory, env)
     if secrets_path is not None:
         try:
@@ -283,9 +290,10 @@ def check_config(
     return settings, problems
 
 
-def load_settings(config_dir: str | Path | None = None, env: Mapping[str, str] = os.environ) -> Settings:
+def load_settings(config_dir: str | Path | None = None, env: Mapping[str, str] = os.environ,
+                  packages: Mapping[str, Any] | None = None) -> Settings:
     """Load the configuration, raising :class:`ConfigError` listing every problem."""
-    settings, problems = check_config(config_dir, env)
+    settings, problems = check_config(config_dir, env, packages)
     if settings is None:
         raise ConfigError(problems)
     return settings
@@ -373,6 +381,42 @@ def _load_tenants(path: Path, problems: list[ConfigProblem]) -> dict[str, Tenant
         except ValidationError as exc:
             problems.extend(_problem(path, prefix, error, TenantConfig) for error in exc.errors())
     return None if len(problems) > before else tenants
+
+
+def check_tenant_packages(path: Path, tenants: Mapping[str, TenantConfig],
+                          packages: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Each tenant's ``accounting``/``edition`` must name an installed package and edition, and
+    every package options table must pass that package's settings model."""
+    problems: list[ConfigProblem] = []
+    installed = ", ".join(sorted(packages)) or "none"
+    for slug, tenant in tenants.items():
+        prefix = ("tenants", slug)
+        package = packages.get(tenant.accounting) if tenant.accounting else None
+        if tenant.accounting and package is None:
+            close = difflib.get_close_matches(tenant.accounting, list(packages), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(ConfigProblem(str(path), _dotted((*prefix, "accounting")),
+                                          f"no installed plugin provides the package {tenant.accounting!r} "
+                                          f"({hint}installed: {installed})"))
+        if package is not None and tenant.edition is not None and tenant.edition not in package.editions:
+            problems.append(ConfigProblem(str(path), _dotted((*prefix, "edition")),
+                                          f"unknown edition {tenant.edition!r} of {package.name} "
+                                          f"(editions: {', '.join(sorted(package.editions))})"))
+        tables = dict(tenant.packages)
+        if package is not None:
+            tables.setdefault(package.name, {})  # required options must be reported even without a table
+        for name, options in tables.items():
+            if name not in packages:
+                reason = (f"{_unknown(name, _TENANT_KEYS + sorted(packages))}; a sub-table is the options of "
+                          f"an installed accounting package (installed: {installed})")
+                problems.append(ConfigProblem(str(path), _dotted((*prefix, name)), reason))
+                continue
+            model = packages[name].settings
+            try:
+                model.model_validate(options)
+            except ValidationError as exc:
+                problems.extend(_problem(path, (*prefix, name), error, model) for error in exc.errors())
+    return problems
 
 
 def _drop_secrets(node: Any, loc: tuple, path: Path, problems: list[ConfigProblem]) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import App, bootstrap
-from core.config import load_settings
 from core.db.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("LEDGERBRIDGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -29,18 +28,24 @@ name = "Acme Plumbing Pty Ltd"
 accounting = "xero"
 base_currency = "AUD"
 financial_year_start = "07-01"
+[tenants.acme-plumbing.xero]
+client_id = "test-client"
 
 [tenants.northside-pest]
 name = "Northside Pest Control Ltd"
 accounting = "quickbooks"
 base_currency = "NZD"
 financial_year_start = "04-01"
+[tenants.northside-pest.quickbooks]
+realm_id = "9130350000000000"
 
 [tenants.paused-co]
 name = "Paused Co"
 enabled = false
 accounting = "xero"
 base_currency = "AUD"
+[tenants.paused-co.xero]
+client_id = "test-client"
 
 [tenants.records-only]
 name = "Records Only Ltd"
@@ -80,7 +85,7 @@ def write_config(directory: Path, database_url: str, broker_url: str = "memory:/
 def make_app(directory: Path, database_url: str, broker_url: str = "memory://",
              namespace: str = "ledgerbridge") -> App:
     write_config(directory, database_url, broker_url, namespace=namespace)
-    application = bootstrap(settings=load_settings(directory, env={}), configure_logs=False)
+    application = bootstrap(directory, env={}, configure_logs=False)
     upgrade(application.engine)
     application.sync_tenants()
     return application

@@ -1,0 +1,148 @@
+"""The per-tenant connection to one accounting package: what a plugin implements.
+
+A connector is built by the package's factory for one tenant (see
+:class:`core.accounting.package.AccountingPackage`) and holds that tenant's per-connection state —
+tokens, HTTP client, rate limiter. It only ever receives that tenant's documents.
+
+Batch methods take a sequence and return one :class:`PushResult` per element, in order, so a
+package that accepts batches (Xero: 50 per call) can use them and one that doesn't loops. A
+failure of the whole call raises :mod:`core.accounting.errors`; a failure of one element is that
+element's ``PushResult.error``.
+
+A connector only needs the methods its advertised capabilities use; :class:`BaseConnector`
+refuses the rest, and the core never calls a method whose capability is not advertised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
+
+from core.accounting.documents import Contact, Invoice, Ledger, OrganisationFacts, Payment, Period, Posting
+
+
+@dataclass(frozen=True, slots=True)
+class ElementError:
+    """Why one element of a batch was not accepted."""
+
+    kind: Literal["transient", "permanent"]
+    message: str  # the package's own text
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """The outcome for one pushed document: its remote id and version, or an error."""
+
+    remote_id: str | None = None
+    remote_version: str | None = None
+    error: ElementError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Refusal(StrEnum):
+    """Why a package will not change a document to match the local one."""
+
+    LOCKED_PERIOD = "locked_period"            # the date falls in a locked / closed period
+    RECONCILED_PAYMENT = "reconciled_payment"  # a payment on it is reconciled in the bank feed
+    TOO_OLD = "too_old"                        # older than the package lets an API change
+    NOT_EDITABLE = "not_editable"              # e.g. paid, credited, voided or deleted remotely
+    PACKAGE_ERROR = "package_error"            # the package said no in its own words
+
+
+@dataclass(frozen=True, slots=True)
+class FixOutcome:
+    """Result of bringing one remote document in line: fixed, or refused for a typed reason."""
+
+    fixed: bool
+    reason: Refusal | None = None
+    message: str = ""  # the package's text for a refusal, or what was changed
+    remote_version: str | None = None
+
+    @classmethod
+    def done(cls, message: str = "", remote_version: str | None = None) -> "FixOutcome":
+        return cls(True, None, message, remote_version)
+
+    @classmethod
+    def refused(cls, reason: Refusal | str, message: str) -> "FixOutcome":
+        return cls(False, Refusal(reason), message)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One tenant's connection to one accounting package."""
+
+    # --- push (capabilities push_invoices / push_bills / update_invoices / void_invoices / push_payments)
+    def push_contacts(self, contacts: Sequence[Contact]) -> list[PushResult]:
+        """Find each contact (by number, then name) or create it; never a duplicate."""
+
+    def push_invoices(self, invoices: Sequence[Invoice]) -> list[PushResult]:
+        """Create, or update when ``remote_id`` is set. Each invoice's contact has its ``remote_id``.
+
+        Must be idempotent: a retry with the same ``idempotency_key`` — even after the first
+        answer was lost — leaves exactly one remote document (look it up by number first)."""
+
+    def void_invoices(self, invoices: Sequence[Invoice]) -> list[PushResult]:
+        """Void documents that exist remotely (``remote_id`` set)."""
+
+    def push_payments(self, payments: Sequence[Payment]) -> list[PushResult]:
+        """Create payments; each ``payment.invoice.remote_id`` is set. Idempotent like invoices."""
+
+    def remove_payments(self, payments: Sequence[Payment]) -> list[PushResult]:
+        """Delete or reverse payments that exist remotely (``remote_id`` set)."""
+
+    # --- fetch (fetch_invoices / fetch_payments / ledger_postings)
+    def fetch_invoices(self, period: Period | None, ledger: Ledger | None = None, *,
+                       modified_since: datetime | None = None) -> Iterator[Invoice]:
+        """Every invoice/bill dated in *period* (all if None), or changed since *modified_since*,
+        across every page."""
+
+    def fetch_payments(self, period: Period | None, *, modified_since: datetime | None = None) -> Iterator[Payment]:
+        """Every payment dated in *period* (all if None), or changed since *modified_since*."""
+
+    def fetch_contacts(self, *, modified_since: datetime | None = None) -> Iterator[Contact]:
+        """Every contact, or those changed since *modified_since*."""
+
+    def ledger_postings(self, period: Period, accounts: Iterable[str]) -> Iterator[Posting]:
+        """Postings on the given control accounts dated up to ``period.end`` (balances need the past)."""
+
+    def organisation(self) -> OrganisationFacts:
+        """Lock date, financial year and base currency of the company file."""
+
+    # --- fix (fix_discrepancies)
+    def fix_invoice(self, local: Invoice, remote: Invoice) -> FixOutcome:
+        """Change *remote* to match *local* where the package allows; say why not otherwise."""
+
+    # --- lifecycle
+    def probe(self) -> None:
+        """A cheap call that succeeds when the package answers (raises an AccountingError if not)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class BaseConnector:
+    """Convenience base: every operation refused (``NotImplementedError``) until a subclass provides it."""
+
+    package = "?"
+
+    def close(self) -> None:
+        pass
+
+
+def _not_implemented(name: str):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f"the {self.package} connector does not implement {name}")
+    method.__name__ = name
+    return method
+
+
+OPERATIONS = ("push_contacts", "push_invoices", "void_invoices", "push_payments", "remove_payments",
+              "fetch_invoices", "fetch_payments", "fetch_contacts", "ledger_postings", "organisation",
+              "fix_invoice", "probe")
+for _name in OPERATIONS:
+    setattr(BaseConnector, _name, _not_implemented(_name))
