@@ -22,6 +22,8 @@ PG_ADMIN_URL = os.environ.get("LEDGERBRIDGE_TEST_PG", "postgresql+psycopg://post
 AMQP_URL = os.environ.get("LEDGERBRIDGE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_URL = os.environ.get("LEDGERBRIDGE_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
+pytest_plugins = ["core.testing.plugin"]  # the conformance kit, enabled as a third party would
+
 TENANTS_TOML = """
 [tenants.acme-plumbing]
 name = "Acme Plumbing Pty Ltd"

@@ -6,7 +6,9 @@ Plugin authors import from here::
 """
 
 from core.accounting.capabilities import ALL, Capability, Unsupported, require
-from core.accounting.connector import BaseConnector, Connector, ElementError, FixOutcome, PushResult, Refusal
+from core.accounting.connector import (
+    OPERATION_CAPABILITIES, BaseConnector, Connector, ElementError, FixOutcome, PushResult, Refusal,
+)
 from core.accounting.documents import (
     Contact, Invoice, InvoiceRef, Ledger, Line, OrganisationFacts, Payment, Period, Posting,
 )
@@ -14,7 +16,7 @@ from core.accounting.errors import AccountingError, NeedsReauth, PermanentError,
 from core.accounting.package import AccountingPackage, PackageSettings, Sandbox, TenantContext, http_url
 
 __all__ = [
-    "ALL", "AccountingError", "AccountingPackage", "BaseConnector", "Capability", "Connector", "Contact",
+    "ALL", "OPERATION_CAPABILITIES", "AccountingError", "AccountingPackage", "BaseConnector", "Capability", "Connector", "Contact",
     "ElementError", "FixOutcome", "Invoice", "InvoiceRef", "Ledger", "Line", "NeedsReauth",
     "OrganisationFacts", "PackageSettings", "Payment", "Period", "PermanentError", "Posting", "PushResult",
     "Refusal", "Sandbox", "TenantContext", "TransientError", "Unsupported", "http_url", "require",

@@ -18,8 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
 
+if TYPE_CHECKING:
+    from core.accounting.package import TenantContext
+
+from core.accounting.capabilities import Capability
 from core.accounting.documents import Contact, Invoice, Ledger, OrganisationFacts, Payment, Period, Posting
 
 
@@ -125,10 +129,42 @@ class Connector(Protocol):
         """Release connections."""
 
 
+#: Which capabilities make each connector operation legitimate (any one of them).
+OPERATION_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "push_contacts": frozenset({Capability.PUSH_INVOICES, Capability.PUSH_BILLS}),
+    "push_invoices": frozenset({Capability.PUSH_INVOICES, Capability.PUSH_BILLS, Capability.UPDATE_INVOICES}),
+    "void_invoices": frozenset({Capability.VOID_INVOICES}),
+    "push_payments": frozenset({Capability.PUSH_PAYMENTS}),
+    "remove_payments": frozenset({Capability.PUSH_PAYMENTS}),
+    "fetch_invoices": frozenset({Capability.FETCH_INVOICES, Capability.RECONCILE_INVOICES,
+                                 Capability.FIX_DISCREPANCIES}),
+    "fetch_payments": frozenset({Capability.FETCH_PAYMENTS, Capability.PULL_PAYMENTS,
+                                 Capability.RECONCILE_PAYMENTS}),
+    "fetch_contacts": frozenset({Capability.FETCH_INVOICES, Capability.PUSH_INVOICES, Capability.PUSH_BILLS}),
+    "ledger_postings": frozenset({Capability.LEDGER_POSTINGS}),
+    "organisation": frozenset(Capability),
+    "fix_invoice": frozenset({Capability.FIX_DISCREPANCIES}),
+    "probe": frozenset(Capability),
+}
+
+
 class BaseConnector:
-    """Convenience base: every operation refused (``NotImplementedError``) until a subclass provides it."""
+    """Convenience base: keeps the tenant's context, refuses operations its edition does not
+    advertise (:meth:`allow`), and raises ``NotImplementedError`` for operations not overridden."""
 
     package = "?"
+
+    def __init__(self, context: "TenantContext"):
+        self.context = context
+
+    def allow(self, operation: str, capability: Capability | None = None) -> None:
+        """Raise :class:`Unsupported` unless the edition advertises *capability* (or, without one,
+        any capability that makes *operation* legitimate)."""
+        advertised = self.context.capabilities
+        if capability is not None:
+            self.context.require(capability)
+        elif not OPERATION_CAPABILITIES[operation] & advertised:
+            self.context.require(min(OPERATION_CAPABILITIES[operation]))
 
     def close(self) -> None:
         pass
@@ -141,8 +177,5 @@ def _not_implemented(name: str):
     return method
 
 
-OPERATIONS = ("push_contacts", "push_invoices", "void_invoices", "push_payments", "remove_payments",
-              "fetch_invoices", "fetch_payments", "fetch_contacts", "ledger_postings", "organisation",
-              "fix_invoice", "probe")
-for _name in OPERATIONS:
+for _name in OPERATION_CAPABILITIES:
     setattr(BaseConnector, _name, _not_implemented(_name))

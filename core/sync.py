@@ -1,0 +1,317 @@
+"""Pushing: pending sync links of one tenant go to its accounting package through the connector.
+
+Order is dependency order — contacts, then invoices and bills (creates and updates, then voids),
+then payments (removals last) — so a payment never reaches the package before its invoice, nor a
+void before its create. Each step sends batches (the connector decides how to split them further).
+
+Outcomes per document:
+
+* accepted → link ``pushed`` with the remote id/version (``pending`` again if the local document
+  changed meanwhile, so the newer version follows);
+* refused by the package, or not allowed by the edition → ``failed`` with the package's own text;
+* transient trouble (outage, 429, timeout, a plugin bug) → stays ``pending``, ``attempts`` + 1 and a
+  ``next_attempt_at`` on a capped exponential schedule (honouring Retry-After); never dropped;
+* waiting for a dependency (its contact or invoice is not in the package yet) → stays ``pending``
+  until the dependency's next attempt.
+
+Nothing is held locked while the package is called: links are read in one short transaction and
+results recorded in another, comparing versions so that a change made in between is not lost.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import structlog
+from sqlmodel import Session, select
+
+from core.accounting import (
+    AccountingError, Capability, Connector, NeedsReauth, PushResult, TenantContext, TransientError, Unsupported,
+)
+from core.connections import NotConnectable, open_connector
+from core.db.models import Contact, ExternalLink, Invoice, InvoiceLine, Payment, utcnow
+from core.local_documents import contact_document, invoice_document, payment_document
+
+if TYPE_CHECKING:
+    from core.bootstrap import App
+
+log = structlog.get_logger(__name__)
+
+BATCH_SIZE = 50
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=6)
+
+
+def next_attempt(now: datetime, attempts: int, retry_after: float | None = None) -> datetime:
+    """1, 2, 4 … minutes (±20 % jitter), at most 6 hours; never sooner than the package asked."""
+    delay = min(LAST_RETRY, FIRST_RETRY * 2 ** max(attempts - 1, 0)) * random.uniform(0.8, 1.2)
+    if retry_after:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return now + delay
+
+
+@dataclass
+class PushReport:
+    tenant: str
+    package: str | None = None
+    pushed: Counter = field(default_factory=Counter)   # document type → count
+    failed: Counter = field(default_factory=Counter)
+    waiting: Counter = field(default_factory=Counter)  # transient trouble or a dependency not there yet
+    skipped: str | None = None  # why nothing was attempted
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (type, host id, message)
+
+    @property
+    def total_pushed(self) -> int:
+        return sum(self.pushed.values())
+
+
+@dataclass
+class _Item:
+    """One link to push, with the document as the connector sees it (or why it cannot go yet)."""
+
+    link: ExternalLink
+    document: object = None
+    operation: str = ""        # connector method
+    capability: Capability | None = None
+    nothing_to_do: bool = False  # e.g. voided before it was ever pushed
+    waiting_for: str | None = None
+    retry_at: datetime | None = None
+
+
+class Pusher:
+    """Pushes what is due for one tenant. Stateless between calls; safe to call repeatedly."""
+
+    def __init__(self, app: "App", now: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE):
+        self.app = app
+        self.now = now
+        self.batch_size = batch_size
+
+    def push(self, tenant: str) -> PushReport:
+        report = PushReport(tenant)
+        try:
+            context, connector = open_connector(self.app, tenant)
+        except (NotConnectable, Unsupported) as exc:
+            report.skipped = str(exc)
+            log.info("nothing pushed", tenant=tenant, reason=str(exc))
+            return report
+        report.package = context.package
+        try:
+            for document_type in ("contact", "invoice", "payment"):
+                if not self._push_type(context, connector, document_type, report):
+                    break
+        finally:
+            connector.close()
+        if report.total_pushed or report.failed or report.waiting:
+            log.info("pushed", tenant=tenant, package=context.package, pushed=dict(report.pushed),
+                     failed=dict(report.failed), waiting=dict(report.waiting))
+        return report
+
+    # -- one document type ------------------------------------------------------------------------
+    def _push_type(self, context: TenantContext, connector: Connector, document_type: str,
+                   report: PushReport) -> bool:
+        """Push every due link of this type; False when the connection needs attention (stop)."""
+        after = 0  # id cursor: each link is looked at once per run
+        while True:
+            with self.app.session() as session:
+                items = self._due(session, context, document_type, after)
+            if not items:
+                return True
+            after = max(item.link.id for item in items)  # type: ignore[type-var]
+            results: dict[int, PushResult | AccountingError] = {}
+            groups: dict[str, list[_Item]] = {}
+            for item in items:
+                if item.operation and not item.waiting_for and item.capability in context.capabilities:
+                    groups.setdefault(item.operation, []).append(item)
+            for operation, group in sorted(groups.items(), key=lambda kv: _OPERATION_ORDER.index(kv[0])):
+                try:
+                    answers = getattr(connector, operation)([item.document for item in group])
+                    if len(answers) != len(group):
+                        raise TransientError(f"plugin error: {operation} answered {len(answers)} results "
+                                             f"for {len(group)} documents")
+                except NeedsReauth as exc:
+                    self._record(context, items, {}, report, stop=exc)
+                    return False
+                except AccountingError as exc:
+                    answers = [exc] * len(group)
+                except Exception as exc:  # a plugin bug must not lose documents: retry later, loudly
+                    log.exception("connector failed", tenant=context.slug, operation=operation)
+                    answers = [TransientError(f"plugin error in {operation}: {exc!r}")] * len(group)
+                results.update({item.link.id: answer for item, answer in zip(group, answers)})  # type: ignore[misc]
+            self._record(context, items, results, report)
+            if len(items) < self.batch_size:
+                return True
+
+    def _due(self, session: Session, context: TenantContext, document_type: str, after: int) -> list[_Item]:
+        now = self.now()
+        query = (select(ExternalLink)
+                 .where(ExternalLink.tenant == context.slug, ExternalLink.package == context.package,
+                        ExternalLink.document_type == document_type, ExternalLink.state == "pending",
+                        ExternalLink.id > after,
+                        (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))  # noqa: E711
+                 .order_by(ExternalLink.id).limit(self.batch_size))
+        links = list(session.exec(query).all())
+        if not links:
+            return []
+        build = {"contact": self._contacts, "invoice": self._invoices, "payment": self._payments}[document_type]
+        return build(session, context, links)
+
+    def _contacts(self, session: Session, context: TenantContext, links: list[ExternalLink]) -> list[_Item]:
+        rows = _by_host_id(session, Contact, context.slug, [link.document_host_id for link in links])
+        items = []
+        for link in links:
+            contact = rows[link.document_host_id]
+            # a customer goes with invoices, a supplier with bills; one that is both with either
+            wanted = ([Capability.PUSH_INVOICES] if contact.is_customer else []) + \
+                     ([Capability.PUSH_BILLS] if contact.is_supplier else [])
+            capability = next((c for c in wanted if c in context.capabilities), (wanted or [Capability.PUSH_INVOICES])[0])
+            items.append(_Item(link, contact_document(contact, link), "push_contacts", capability))
+        return items
+
+    def _invoices(self, session: Session, context: TenantContext, links: list[ExternalLink]) -> list[_Item]:
+        invoices = _by_host_id(session, Invoice, context.slug, [link.document_host_id for link in links])
+        ids = [invoice.id for invoice in invoices.values()]
+        lines: dict[int, list[InvoiceLine]] = {}
+        for line in session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id.in_(ids))).all():
+            lines.setdefault(line.invoice_id, []).append(line)
+        contacts = {c.id: c for c in session.exec(select(Contact).where(
+            Contact.id.in_([invoice.contact_id for invoice in invoices.values()]))).all()}
+        contact_links = _links(session, context, "contact", [c.host_id for c in contacts.values()])
+        items = []
+        for link in links:
+            invoice = invoices[link.document_host_id]
+            contact = contacts[invoice.contact_id]
+            contact_link = contact_links.get(contact.host_id)
+            document = invoice_document(invoice, lines.get(invoice.id, []),  # type: ignore[arg-type]
+                                        contact_document(contact, contact_link), link)
+            item = _Item(link, document)
+            if invoice.status == "voided":
+                if link.remote_id is None:
+                    item.nothing_to_do = True
+                else:
+                    item.operation, item.capability = "void_invoices", Capability.VOID_INVOICES
+            else:
+                item.operation = "push_invoices"
+                item.capability = (Capability.UPDATE_INVOICES if link.remote_id else
+                                   Capability.PUSH_INVOICES if invoice.ledger == "sales" else Capability.PUSH_BILLS)
+                _needs(item, f"contact {contact.host_id}", contact_link)
+            items.append(item)
+        return items
+
+    def _payments(self, session: Session, context: TenantContext, links: list[ExternalLink]) -> list[_Item]:
+        payments = _by_host_id(session, Payment, context.slug, [link.document_host_id for link in links])
+        invoices = {i.id: i for i in session.exec(select(Invoice).where(
+            Invoice.id.in_([p.invoice_id for p in payments.values()]))).all()}
+        invoice_links = _links(session, context, "invoice", [i.host_id for i in invoices.values()])
+        items = []
+        for link in links:
+            payment = payments[link.document_host_id]
+            invoice = invoices[payment.invoice_id]
+            invoice_link = invoice_links.get(invoice.host_id)
+            item = _Item(link, payment_document(payment, invoice, invoice_link, link))
+            if payment.status == "removed":
+                if link.remote_id is None:
+                    item.nothing_to_do = True
+                else:
+                    item.operation, item.capability = "remove_payments", Capability.PUSH_PAYMENTS
+            else:
+                item.operation, item.capability = "push_payments", Capability.PUSH_PAYMENTS
+                _needs(item, f"invoice {invoice.host_id}", invoice_link)
+            items.append(item)
+        return items
+
+    # -- recording outcomes ---------------------------------------------------------------------------
+    def _record(self, context: TenantContext, items: list[_Item], results: dict, report: PushReport,
+                stop: NeedsReauth | None = None) -> None:
+        now = self.now()
+        with self.app.session() as session, session.begin():
+            fresh = {link.id: link for link in session.exec(select(ExternalLink).where(
+                ExternalLink.id.in_([item.link.id for item in items]))).all()}
+            for item in items:
+                link = fresh.get(item.link.id)
+                if link is None:
+                    continue
+                kind = item.link.document_type
+                if stop is not None:
+                    self._wait(link, now, f"needs reauthorisation: {stop.message}", None, count=False)
+                    report.waiting[kind] += 1
+                    continue
+                pushed_version = item.link.version
+                if item.nothing_to_do:
+                    self._done(link, now, pushed_version, link.remote_id, link.remote_version)
+                    report.pushed[kind] += 1
+                elif item.capability and item.capability not in context.capabilities:
+                    message = str(Unsupported(context.package, context.edition, item.capability, tenant=context.slug))
+                    self._fail(link, now, message, report, kind)
+                elif item.waiting_for:
+                    self._wait(link, now, f"waiting for {item.waiting_for}", item.retry_at, count=False)
+                    report.waiting[kind] += 1
+                else:
+                    answer = results.get(link.id)  # type: ignore[arg-type]
+                    if isinstance(answer, PushResult) and answer.ok:
+                        self._done(link, now, pushed_version, answer.remote_id or link.remote_id,
+                                   answer.remote_version)
+                        report.pushed[kind] += 1
+                    elif isinstance(answer, PushResult) and answer.error and answer.error.kind == "permanent":
+                        self._fail(link, now, answer.error.message, report, kind)
+                    elif isinstance(answer, AccountingError) and not isinstance(answer, TransientError):
+                        self._fail(link, now, answer.message, report, kind)
+                    else:
+                        message = (answer.error.message if isinstance(answer, PushResult) and answer.error
+                                   else getattr(answer, "message", "no answer from the connector"))
+                        retry_after = answer.retry_after if isinstance(answer, TransientError) else None
+                        self._wait(link, now, message, None, retry_after=retry_after)
+                        report.waiting[kind] += 1
+                        report.errors.append((kind, link.document_host_id, message))
+
+    @staticmethod
+    def _done(link: ExternalLink, now: datetime, version: int, remote_id: str | None,
+              remote_version: str | None) -> None:
+        link.remote_id, link.remote_version = remote_id, remote_version
+        link.pushed_version = max(link.pushed_version, version)
+        link.state = "pushed" if link.version <= version else "pending"  # changed meanwhile: push again
+        link.attempts, link.last_error, link.next_attempt_at, link.updated_at = 0, None, None, now
+
+    @staticmethod
+    def _fail(link: ExternalLink, now: datetime, message: str, report: PushReport, kind: str) -> None:
+        link.state, link.last_error, link.next_attempt_at, link.updated_at = "failed", message, None, now
+        link.attempts += 1
+        report.failed[kind] += 1
+        report.errors.append((kind, link.document_host_id, message))
+
+    @staticmethod
+    def _wait(link: ExternalLink, now: datetime, message: str, until: datetime | None, *,
+              retry_after: float | None = None, count: bool = True) -> None:
+        if count:
+            link.attempts += 1
+        link.last_error, link.updated_at = message, now
+        link.next_attempt_at = until or next_attempt(now, max(link.attempts, 1), retry_after)
+
+
+_OPERATION_ORDER = ["push_contacts", "push_invoices", "void_invoices", "push_payments", "remove_payments"]
+
+
+def _needs(item: _Item, what: str, dependency: ExternalLink | None) -> None:
+    """Mark *item* as waiting unless *dependency* is already in the package."""
+    if dependency is not None and dependency.remote_id is not None:
+        return
+    item.waiting_for = what if dependency is None or dependency.state != "failed" else \
+        f"{what}, which failed: {dependency.last_error}"
+    if dependency is not None and dependency.next_attempt_at is not None:
+        item.retry_at = dependency.next_attempt_at
+
+
+def _by_host_id(session: Session, model, tenant: str, host_ids: Sequence[str]) -> dict:
+    rows = session.exec(select(model).where(model.tenant == tenant, model.host_id.in_(list(host_ids)))).all()
+    return {row.host_id: row for row in rows}
+
+
+def _links(session: Session, context: TenantContext, document_type: str, host_ids: Sequence[str]) -> dict:
+    rows = session.exec(select(ExternalLink).where(
+        ExternalLink.tenant == context.slug, ExternalLink.package == context.package,
+        ExternalLink.document_type == document_type,
+        ExternalLink.document_host_id.in_(list(host_ids)))).all()
+    return {row.document_host_id: row for row in rows}
