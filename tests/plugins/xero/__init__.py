@@ -1,0 +1,1 @@
+"""Tests of the Xero plugin and its sandbox."""
