@@ -15,7 +15,9 @@ A fault is a small dict (from code, an admin endpoint, or a JSON/TOML file)::
 Kinds: ``response`` answers with the given status/body; ``latency`` sleeps ``delay`` seconds and
 then passes the request on (or answers, when a status is given); ``reset`` starts a response and
 drops the connection mid-body (over a socket the client sees a protocol/read error; in-process,
-:class:`SandboxConnectionReset` is raised — :mod:`.transport` maps it to an httpx error). Any other
+:class:`SandboxConnectionReset` is raised — :mod:`.transport` maps it to an httpx error);
+``lost_response`` lets the request through and then drops the connection before the answer, so
+the client cannot know its write was applied. Any other
 kind is looked up in the vendor's presets (a dict of response templates).
 """
 
@@ -34,7 +36,7 @@ from typing import Any, Mapping
 
 from .clock import Clock, SystemClock
 
-CORE_KINDS = {"response", "latency", "reset"}
+CORE_KINDS = {"response", "latency", "reset", "lost_response"}
 _FAULT_KEYS = {"kind", "method", "path", "header", "count", "after", "duration", "from", "until",
                "status", "body", "content_type", "headers", "delay", "name"}
 
@@ -233,7 +235,12 @@ class FaultMiddleware:
             return
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        if fault.kind == "reset":
+        if fault.kind == "lost_response":  # the request is applied, but its answer never arrives
+            async def swallow(message: dict) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+        if fault.kind in ("reset", "lost_response"):
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
             await send({"type": "http.response.body", "body": b'{"Id": "', "more_body": True})

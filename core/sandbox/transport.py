@@ -29,3 +29,31 @@ class SandboxTransport(httpx.ASGITransport):
             raise httpx.ReadTimeout(f"sandbox: no response within {timeout}s", request=request) from exc
         except SandboxConnectionReset as exc:
             raise httpx.RemoteProtocolError(f"sandbox: {exc}", request=request) from exc
+
+
+class SyncSandboxTransport(httpx.BaseTransport):
+    """:class:`SandboxTransport` for a *sync* ``httpx.Client``: the app runs on a private event-loop
+    thread, so sync connectors can be tested in-process (``close()`` stops the thread)."""
+
+    def __init__(self, app: object) -> None:
+        from anyio.from_thread import start_blocking_portal
+
+        self._inner = SandboxTransport(app)
+        self._portal_cm = start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        forwarded = httpx.Request(request.method, request.url, headers=request.headers, content=request.read(),
+                                  extensions=request.extensions)
+
+        async def send() -> tuple[httpx.Response, bytes]:
+            response = await self._inner.handle_async_request(forwarded)
+            return response, await response.aread()
+
+        response, body = self._portal.call(send)
+        return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
+
+    def close(self) -> None:
+        if self._portal_cm is not None:
+            self._portal_cm.__exit__(None, None, None)
+            self._portal_cm = None

@@ -44,6 +44,7 @@ from core.accounting import (
 from core.testing.control import SandboxControl
 from core.testing.documents import ISSUED, sample_contact, sample_invoice, sample_payment
 
+OUTAGE_CALLS = 10
 PERIOD = Period(ISSUED - timedelta(days=1), ISSUED + timedelta(days=40))
 
 def tenant_context(package: AccountingPackage, edition: str | None = None, options: dict[str, Any] | None = None,
@@ -133,7 +134,8 @@ class ConnectorConformance:
         assert capabilities <= ALL
 
     def test_capabilities_not_advertised_are_refused(self, package, edition, capabilities, connector):
-        context = tenant_context(package, edition)
+        context = replace(getattr(connector, "context", None) or tenant_context(package, edition),
+                          capabilities=capabilities, edition=edition)
         for capability in ALL - capabilities:
             with pytest.raises(Unsupported, match=capability.value):
                 context.require(capability)
@@ -187,8 +189,8 @@ class ConnectorConformance:
         before = control.count("invoice")
         control.fail_next("lost_response")
         kind, _ = outcome(lambda: connector.push_invoices([invoice]))
-        assert kind == "transient", "a lost answer must be reported as transient (the core will retry)"
-        assert control.count("invoice") == before + 1, "the sandbox should have applied the lost write"
+        assert kind in ("ok", "transient"), "a lost answer is transient (unless the connector's own retry healed it)"
+        assert control.count("invoice") == before + 1, "the lost write was applied once"
         retry = replace(invoice, idempotency_key=str(uuid.uuid4())) if new_key else invoice
         self.pushed(lambda: connector.push_invoices([retry]))
         assert control.count("invoice") == before + 1
@@ -201,7 +203,7 @@ class ConnectorConformance:
         before = control.count("payment")
         control.fail_next("lost_response")
         kind, _ = outcome(lambda: connector.push_payments([payment]))
-        assert kind == "transient"
+        assert kind in ("ok", "transient")
         first = self.pushed(lambda: connector.push_payments([payment]))
         second = self.pushed(lambda: connector.push_payments([payment]))
         assert first.remote_id == second.remote_id
@@ -212,7 +214,7 @@ class ConnectorConformance:
         self.need(capabilities, Capability.PUSH_INVOICES)
         invoice = self.invoice(connector)
         before = control.count("invoice")
-        control.fail_next("transient")
+        control.fail_next("transient", OUTAGE_CALLS)  # longer than any connector's own quick retries
         kind, error = outcome(lambda: connector.push_invoices([invoice]))
         assert kind == "transient", f"an outage must be transient, got {kind}: {error}"
         assert control.count("invoice") == before

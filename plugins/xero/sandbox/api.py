@@ -119,7 +119,7 @@ def _page(call: Call, key: str, records: list[dict], lines_key: str | None) -> t
                 record[lines_key] = []
         return 200, envelope(call.ctx.now, key, records)
     page = max(1, _int(call, "page", 1))
-    size = min(MAX_PAGE_SIZE, max(1, _int(call, "pageSize", DEFAULT_PAGE_SIZE)))
+    size = min(MAX_PAGE_SIZE, call.ctx.max_page_size, max(1, _int(call, "pageSize", DEFAULT_PAGE_SIZE)))
     count = len(records)
     chunk = records[(page - 1) * size: page * size]
     pagination = {"page": page, "pageSize": size, "pageCount": math.ceil(count / size), "itemCount": count}

@@ -34,6 +34,7 @@ from core.sandbox.recorder import RecorderMiddleware, RequestLog
 from . import admin, messages
 from .api import ROUTES, ApiError, Call
 from .context import Context
+from .control import XeroControl
 from .faults import PRESETS
 from .seed import build_ledger
 from .store import Ledger
@@ -73,6 +74,7 @@ class XeroSandbox:
         self.requests = RequestLog(self.clock)
         self.idempotency = IdempotencyCache(idempotency_ttl, self.clock)
         self.processing_delay = processing_delay
+        self.max_page_size = 1000
         self.texts = types.SimpleNamespace(**{k: getattr(messages, k) for k in dir(messages) if not k.startswith("_")})
         for key, value in (messages_overrides or {}).items():
             if not hasattr(self.texts, key):
@@ -91,6 +93,7 @@ class XeroSandbox:
         self.client = self.oauth.register_client(client_id or uuid.uuid4().hex.upper(), client_secret, redirect_uris)
         self._seed_grant: Grant | None = None
         self.app = RecorderMiddleware(FaultMiddleware(self._starlette(), self.faults), self.requests)
+        self.control = XeroControl(self)
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -255,7 +258,8 @@ class XeroSandbox:
             params.setdefault(key, []).append(value)
         with self.lock:
             ctx = Context(self.ledgers[tenant], self.clock.now(),
-                          4 if (request.query_params.get("unitdp") or "").strip() == "4" else 2, self.texts)
+                          4 if (request.query_params.get("unitdp") or "").strip() == "4" else 2, self.texts,
+                          self.max_page_size)
             call = Call(ctx, request.method, ident, params, {k.lower(): v for k, v in request.headers.items()}, raw)
             try:
                 status, body = handler(call)

@@ -18,6 +18,7 @@ class Context:
     now: datetime
     unitdp: int = 2
     texts: Any = messages  # module or object with the message constants (overridable per sandbox)
+    max_page_size: int = 1000  # Xero's cap; tests shrink it to cross page boundaries cheaply
 
     @property
     def today(self) -> date:
