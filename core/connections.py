@@ -7,6 +7,7 @@ edition does not advertise.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.accounting import AccountingPackage, Capability, Connector, TenantContext
@@ -46,7 +47,22 @@ def tenant_context(app: "App", slug: str) -> TenantContext:
         outgoing=lambda document, payload: app.plugins.outgoing(holder["context"], document, payload),
     )
     holder["context"] = context
+    if package.authoriser is not None:
+        context = _with_oauth(app, context, package)
+        holder["context"] = context
     return context
+
+
+def _with_oauth(app: "App", context: TenantContext, package: AccountingPackage) -> TenantContext:
+    """Give the context a token provider and the connected company id from the connections table."""
+    from core.oauth import OAuthClient
+    from core.tokens import OAuthSession, TokenStore
+
+    store = TokenStore(app, context.slug, package.name)
+    connection = store.get()
+    authoriser = package.authoriser
+    session = OAuthSession(store, lambda: OAuthClient(authoriser.endpoints(context)))  # type: ignore[union-attr]
+    return replace(context, access_token=session, remote_tenant=connection.remote_tenant if connection else None)
 
 
 def open_connector(app: "App", slug: str, *capabilities: Capability | str) -> tuple[TenantContext, Connector]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session, func, select
 
 from core.bootstrap import App
-from core.db.models import DeadLetter, ExternalLink, Invoice, OutboxMessage, Payment, ReconciliationRun
+from core.db.models import (
+    Connection, DeadLetter, ExternalLink, Invoice, OutboxMessage, Payment, ReconciliationRun,
+)
 
 SYNC_STATES = ("pending", "pushed", "failed")
 
@@ -38,6 +41,11 @@ def collect_status(app: App, tenant: str | None = None) -> dict[str, Any]:
         runs = _grouped(session, ReconciliationRun.tenant, where=ReconciliationRun.status == "requested")
         backlog = session.exec(select(func.count()).select_from(OutboxMessage)
                                .where(OutboxMessage.published_at.is_(None))).one()
+        connections = {(c.tenant, c.package): c for c in session.exec(select(Connection)).all()}
+        errors = dict(session.exec(  # the newest failure or retry reason per tenant
+            select(ExternalLink.tenant, ExternalLink.last_error)
+            .where(ExternalLink.last_error.is_not(None), ExternalLink.state != "pushed")
+            .order_by(ExternalLink.updated_at)).all())
     slugs = sorted(set(app.settings.tenants) | set(invoices) | set(payments))
     if tenant is not None:
         slugs = [s for s in slugs if s == tenant]
@@ -55,8 +63,18 @@ def collect_status(app: App, tenant: str | None = None) -> dict[str, Any]:
             **{state: links.get((slug, state), 0) for state in SYNC_STATES},
             "dead_letters": dead.get(slug, 0),
             "reconciliations_requested": runs.get(slug, 0),
+            "connection": _connection(connections.get((slug, config.accounting)) if config and config.accounting
+                                      else None, config),
+            "last_error": errors.get(slug),
         }
     return {"tenants": tenants, "dead_letters": sum(dead.values()), "outbox_backlog": backlog}
+
+
+def _connection(connection: Connection | None, config: Any) -> str | None:
+    """``connected``, ``needs_reauth``, ``disconnected``, ``not connected`` (None without a package)."""
+    if config is None or not config.accounting:
+        return None
+    return connection.state if connection is not None else "not connected"
 
 
 def status_table(status: dict[str, Any]) -> Table:
@@ -64,8 +82,9 @@ def status_table(status: dict[str, Any]) -> Table:
     table = Table(title="ledgerbridge status", title_justify="left")
     for column, justify in (("tenant", "left"), ("package", "left"), ("invoices", "right"), ("payments", "right"),
                             ("pending", "right"), ("pushed", "right"), ("failed", "right"),
-                            ("dead letters", "right")):
-        table.add_column(column, justify=justify)
+                            ("dead letters", "right"), ("connection", "left")):
+        table.add_column(column, justify=justify, no_wrap=column == "tenant")
+    table.add_column("last problem", overflow="fold", max_width=48)
     for slug, row in status["tenants"].items():
         package = row["accounting"] or "— (records only)"
         if row["accounting"] and row["edition"]:
@@ -74,10 +93,16 @@ def status_table(status: dict[str, Any]) -> Table:
             package += " [disabled]"
         table.add_row(slug, package, str(row["invoices"]), str(row["payments"]),
                       _styled(row["pending"], "yellow"), str(row["pushed"]), _styled(row["failed"], "red"),
-                      _styled(row["dead_letters"], "red"))
+                      _styled(row["dead_letters"], "red"), _connection_cell(row["connection"]),
+                      escape((row["last_error"] or "")[:80]))
     table.caption = f"dead letters: {status['dead_letters']}   outbox backlog: {status['outbox_backlog']}"
     table.caption_justify = "left"
     return table
+
+
+def _connection_cell(state: str | None) -> str:
+    colours = {"connected": "green", "needs_reauth": "red", "disconnected": "yellow", "not connected": "yellow"}
+    return f"[{colours[state]}]{state}[/{colours[state]}]" if state else "-"
 
 
 def _styled(value: int, colour: str) -> str:

@@ -13,10 +13,10 @@ from core.accounting.documents import (
     Contact, Invoice, InvoiceRef, Ledger, Line, OrganisationFacts, Payment, Period, Posting,
 )
 from core.accounting.errors import AccountingError, NeedsReauth, PermanentError, TransientError
-from core.accounting.package import AccountingPackage, PackageSettings, Sandbox, TenantContext, http_url
+from core.accounting.package import AccountingPackage, Authoriser, PackageSettings, Sandbox, TenantContext, http_url
 
 __all__ = [
-    "ALL", "OPERATION_CAPABILITIES", "AccountingError", "AccountingPackage", "BaseConnector", "Capability", "Connector", "Contact",
+    "ALL", "OPERATION_CAPABILITIES", "AccountingError", "AccountingPackage", "Authoriser", "BaseConnector", "Capability", "Connector", "Contact",
     "ElementError", "FixOutcome", "Invoice", "InvoiceRef", "Ledger", "Line", "NeedsReauth",
     "OrganisationFacts", "PackageSettings", "Payment", "Period", "PermanentError", "Posting", "PushResult",
     "Refusal", "Sandbox", "TenantContext", "TransientError", "Unsupported", "http_url", "require",

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from core.accounting.capabilities import Capability, parse_capabilities, require
 from core.accounting.connector import Connector
+from core.accounting.errors import NeedsReauth
+
+if TYPE_CHECKING:
+    from core.oauth import OAuthEndpoints, TokenSet
+
+
+def _not_connected(force: bool = False) -> str:
+    raise NeedsReauth("this tenant is not connected to its accounting package")
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,48}$")
 
@@ -46,9 +54,25 @@ class TenantContext:
     secret: Callable[[str], str | None] = field(repr=False, default=lambda name: None)
     outgoing: Callable[[Any, dict], dict] = field(repr=False, default=lambda document, payload: payload)
     """Run the ``ledgerbridge_outgoing`` wrappers on a payload before it is sent."""
+    access_token: Callable[..., str] = field(repr=False, default=_not_connected)
+    """A valid OAuth access token (``access_token(force=True)`` after the package refused one)."""
+    remote_tenant: str | None = None
+    """The package's id of the connected company (Xero tenant id, realm id, business id)."""
 
     def require(self, capability: Capability | str) -> None:
         require(self.package, self.edition, self.capabilities, capability, tenant=self.slug)
+
+
+class Authoriser(Protocol):
+    """How a package's OAuth 2.0 connection is made (``ledgerbridge connect``)."""
+
+    def endpoints(self, context: TenantContext) -> "OAuthEndpoints":
+        """Authorisation server, client id/secret and scopes for this tenant."""
+
+    def remote_tenant(self, context: TenantContext, tokens: "TokenSet", callback: Mapping[str, str],
+                      transport: Any = None) -> str:
+        """The company this connection is for (e.g. from Xero's /connections, or the redirect's
+        ``realmId``); *callback* holds the redirect's query parameters (empty for a seeded token)."""
 
 
 class Sandbox(Protocol):
@@ -79,6 +103,7 @@ class AccountingPackage:
     connect: Callable[[TenantContext], Connector] | None = None
     sandbox: Callable[..., Sandbox] | None = None
     secrets: tuple[str, ...] = ()
+    authoriser: Authoriser | None = None
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):

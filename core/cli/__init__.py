@@ -1,6 +1,8 @@
 """The ``ledgerbridge`` command line: one module per command group, all on :data:`app`."""
 
-from core.cli import config, db, deadletters, events, ingest, plugins, push, sandbox, status, tenants, worker  # noqa: F401 (register)
+from core.cli import (  # noqa: F401 (each module registers its commands)
+    config, connect, db, deadletters, events, ingest, plugins, push, sandbox, status, tenants, worker,
+)
 from core.cli.base import app
 
 

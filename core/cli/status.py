@@ -26,4 +26,4 @@ def status(
     if as_json:
         print(json.dumps(result, indent=2))
     else:
-        wide(out).print(status_table(result))
+        wide(out, 160).print(status_table(result))

@@ -53,8 +53,8 @@ def tenants_can(
                                                       help="e.g. reconcile_invoices push_bills")],
 ) -> None:
     """Check that the tenant's package edition supports every CAPABILITY (exit 2 with the refusal if not)."""
-    from core.accounting import Capability, Unsupported
-    from core.connections import NotConnectable, tenant_context
+    from core.accounting import Capability, Unsupported, require
+    from core.connections import NotConnectable, tenant_package
 
     application = open_app()
     known = {c.value for c in Capability}
@@ -63,19 +63,19 @@ def tenants_can(
         err.print(f"unknown capability {', '.join(bad)} (known: {', '.join(sorted(known))})", highlight=False)
         raise typer.Exit(2)
     try:
-        context = tenant_context(application, tenant)
+        package, edition = tenant_package(application, tenant)
     except NotConnectable as exc:
         err.print(f"refused: {exc}", highlight=False)
         raise typer.Exit(2) from None
     refusals = []
     for name in capabilities:
         try:
-            context.require(name)
+            require(package.name, edition, package.capabilities(edition), name, tenant=tenant)
         except Unsupported as exc:
             refusals.append(str(exc))
     for refusal in refusals:
         err.print(f"refused: {refusal}", highlight=False)
     if refusals:
         raise typer.Exit(2)
-    out.print(f"{tenant} ({context.package} edition {context.edition!r}) can: {', '.join(capabilities)}",
+    out.print(f"{tenant} ({package.name} edition {edition!r}) can: {', '.join(capabilities)}",
               highlight=False)

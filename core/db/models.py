@@ -234,3 +234,25 @@ class ReconciliationRun(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     started_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
     finished_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+# --- connections -----------------------------------------------------------------------------------
+
+class Connection(SQLModel, table=True):
+    """A tenant's authorised connection to its accounting package; tokens encrypted at rest.
+
+    ``state``: ``connected``, ``needs_reauth`` (the package refused the refresh token: pushes wait
+    until someone connects again) or ``disconnected``. ``remote_tenant`` is the package's own id for
+    the company (Xero tenant id, QuickBooks realm id, MYOB business id).
+    """
+
+    __tablename__ = "connections"
+    tenant: str = Field(primary_key=True, foreign_key="tenants.slug", max_length=63)
+    package: str = Field(primary_key=True, max_length=50)
+    state: str = Field(default="connected", max_length=12)
+    remote_tenant: Optional[str] = Field(default=None, max_length=100)
+    tokens: Optional[str] = Field(default=None, sa_column=Column(Text))  # Fernet ciphertext of the token set
+    access_expires_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    connected_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
