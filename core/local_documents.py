@@ -15,11 +15,16 @@ def idempotency_key(tenant: str, document_type: str, host_id: str, version: int,
     return str(uuid.uuid5(_KEYS, f"{tenant}/{document_type}/{host_id}/v{version}/{event_id}"))
 
 
+def _previous(link: ExternalLink | None) -> int:
+    """Earlier sends of this version (the pusher counts the current one when it claims the link)."""
+    return max(link.attempts - 1, 0) if link is not None else 0
+
+
 def contact_document(contact: Contact, link: ExternalLink | None = None) -> doc.Contact:
     return doc.Contact(
         name=contact.name, host_id=contact.host_id, number=contact.number, email=contact.email,
         is_customer=contact.is_customer, is_supplier=contact.is_supplier,
-        remote_id=link.remote_id if link else None,
+        remote_id=link.remote_id if link else None, previous_attempts=_previous(link),
         idempotency_key=idempotency_key(contact.tenant, "contact", contact.host_id, contact.version))
 
 
@@ -41,7 +46,7 @@ def invoice_document(invoice: Invoice, lines: list[InvoiceLine], contact: doc.Co
         subtotal=invoice.subtotal, tax_total=invoice.tax_total, total=invoice.total, status=invoice.status,
         reference=invoice.reference, host_id=invoice.host_id, version=invoice.version,
         remote_id=link.remote_id if link else None, remote_version=link.remote_version if link else None,
-        updated_at=invoice.updated_at,
+        updated_at=invoice.updated_at, previous_attempts=_previous(link),
         idempotency_key=idempotency_key(invoice.tenant, "invoice", invoice.host_id, invoice.version,
                                         invoice.last_event_id))
 
@@ -57,6 +62,6 @@ def payment_document(payment: Payment, invoice: Invoice, invoice_link: ExternalL
         status=payment.status, host_id=payment.host_id, version=payment.version,
         remote_id=link.remote_id if link else None, remote_version=link.remote_version if link else None,
         origin=payment.origin,  # type: ignore[arg-type]
-        updated_at=payment.updated_at,
+        updated_at=payment.updated_at, previous_attempts=_previous(link),
         idempotency_key=idempotency_key(payment.tenant, "payment", payment.host_id, payment.version,
                                         payment.last_event_id))

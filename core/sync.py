@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import structlog
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core.accounting import (
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 50
+LEASE = timedelta(minutes=10)  # a claimed document is due again after this if its pusher died
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)
 
@@ -116,11 +118,18 @@ class Pusher:
         """Push every due link of this type; False when the connection needs attention (stop)."""
         after = 0  # id cursor: each link is looked at once per run
         while True:
-            with self.app.session() as session:
-                items = self._due(session, context, document_type, after)
-            if not items:
+            candidates = self._candidates(context, document_type, after)
+            if not candidates:
                 return True
-            after = max(item.link.id for item in items)  # type: ignore[type-var]
+            after = candidates[-1]
+            claimed = self._claim(candidates)
+            if not claimed:
+                continue  # another worker has them
+            with self.app.session() as session:
+                links = list(session.exec(select(ExternalLink).where(ExternalLink.id.in_(claimed))
+                                          .order_by(ExternalLink.id)).all())
+                build = {"contact": self._contacts, "invoice": self._invoices, "payment": self._payments}
+                items = build[document_type](session, context, links)
             results: dict[int, PushResult | AccountingError] = {}
             groups: dict[str, list[_Item]] = {}
             for item in items:
@@ -133,7 +142,7 @@ class Pusher:
                         raise TransientError(f"plugin error: {operation} answered {len(answers)} results "
                                              f"for {len(group)} documents")
                 except NeedsReauth as exc:
-                    self._record(context, items, {}, report, stop=exc)
+                    self._record(context, items, results, report, stop=exc)
                     return False
                 except AccountingError as exc:
                     answers = [exc] * len(group)
@@ -142,22 +151,35 @@ class Pusher:
                     answers = [TransientError(f"plugin error in {operation}: {exc!r}")] * len(group)
                 results.update({item.link.id: answer for item, answer in zip(group, answers)})  # type: ignore[misc]
             self._record(context, items, results, report)
-            if len(items) < self.batch_size:
+            if len(candidates) < self.batch_size:
                 return True
 
-    def _due(self, session: Session, context: TenantContext, document_type: str, after: int) -> list[_Item]:
+    def _candidates(self, context: TenantContext, document_type: str, after: int) -> list[int]:
+        """Ids of due links of this type after the cursor, oldest first."""
         now = self.now()
-        query = (select(ExternalLink)
-                 .where(ExternalLink.tenant == context.slug, ExternalLink.package == context.package,
-                        ExternalLink.document_type == document_type, ExternalLink.state == "pending",
-                        ExternalLink.id > after,
-                        (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))  # noqa: E711
-                 .order_by(ExternalLink.id).limit(self.batch_size))
-        links = list(session.exec(query).all())
-        if not links:
-            return []
-        build = {"contact": self._contacts, "invoice": self._invoices, "payment": self._payments}[document_type]
-        return build(session, context, links)
+        with self.app.session() as session:
+            return list(session.exec(
+                select(ExternalLink.id)
+                .where(ExternalLink.tenant == context.slug, ExternalLink.package == context.package,
+                       ExternalLink.document_type == document_type, ExternalLink.state == "pending",
+                       ExternalLink.id > after,
+                       (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))  # noqa: E711
+                .order_by(ExternalLink.id).limit(self.batch_size)).all())
+
+    def _claim(self, ids: list[int]) -> list[int]:
+        """Claim due links for this run: count the attempt and lease them, in one committed UPDATE.
+
+        Only links still due are taken, so two pushers never send the same document at once; the
+        attempt is counted *before* anything is sent, so after a crash the next run knows the
+        document may already be in the package and looks it up before creating it."""
+        now = self.now()
+        with self.app.session() as session, session.begin():
+            return list(session.execute(
+                update(ExternalLink)
+                .where(ExternalLink.id.in_(ids), ExternalLink.state == "pending",
+                       (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))  # noqa: E711
+                .values(attempts=ExternalLink.attempts + 1, next_attempt_at=now + LEASE)
+                .returning(ExternalLink.id)).scalars().all())
 
     def _contacts(self, session: Session, context: TenantContext, links: list[ExternalLink]) -> list[_Item]:
         rows = _by_host_id(session, Contact, context.slug, [link.document_host_id for link in links])
@@ -235,8 +257,9 @@ class Pusher:
                 if link is None:
                     continue
                 kind = item.link.document_type
-                if stop is not None:
-                    self._wait(link, now, f"needs reauthorisation: {stop.message}", None, count=False)
+                if stop is not None and link.id not in results:
+                    link.attempts = max(link.attempts - 1, 0)  # claimed, but never sent
+                    self._wait(link, now, f"waiting for the connection: {stop.message}", now + FIRST_RETRY)
                     report.waiting[kind] += 1
                     continue
                 pushed_version = item.link.version
@@ -247,7 +270,8 @@ class Pusher:
                     message = str(Unsupported(context.package, context.edition, item.capability, tenant=context.slug))
                     self._fail(link, now, message, report, kind)
                 elif item.waiting_for:
-                    self._wait(link, now, f"waiting for {item.waiting_for}", item.retry_at, count=False)
+                    link.attempts = max(link.attempts - 1, 0)  # claimed, but never sent
+                    self._wait(link, now, f"waiting for {item.waiting_for}", item.retry_at)
                     report.waiting[kind] += 1
                 else:
                     answer = results.get(link.id)  # type: ignore[arg-type]
@@ -263,7 +287,7 @@ class Pusher:
                         message = (answer.error.message if isinstance(answer, PushResult) and answer.error
                                    else getattr(answer, "message", "no answer from the connector"))
                         retry_after = answer.retry_after if isinstance(answer, TransientError) else None
-                        self._wait(link, now, message, None, retry_after=retry_after)
+                        self._wait(link, now, message, next_attempt(now, max(link.attempts, 1), retry_after))
                         report.waiting[kind] += 1
                         report.errors.append((kind, link.document_host_id, message))
 
@@ -278,17 +302,13 @@ class Pusher:
     @staticmethod
     def _fail(link: ExternalLink, now: datetime, message: str, report: PushReport, kind: str) -> None:
         link.state, link.last_error, link.next_attempt_at, link.updated_at = "failed", message, None, now
-        link.attempts += 1
         report.failed[kind] += 1
         report.errors.append((kind, link.document_host_id, message))
 
     @staticmethod
-    def _wait(link: ExternalLink, now: datetime, message: str, until: datetime | None, *,
-              retry_after: float | None = None, count: bool = True) -> None:
-        if count:
-            link.attempts += 1
+    def _wait(link: ExternalLink, now: datetime, message: str, until: datetime | None) -> None:
         link.last_error, link.updated_at = message, now
-        link.next_attempt_at = until or next_attempt(now, max(link.attempts, 1), retry_after)
+        link.next_attempt_at = until or now + FIRST_RETRY
 
 
 _OPERATION_ORDER = ["push_contacts", "push_invoices", "void_invoices", "push_payments", "remove_payments"]

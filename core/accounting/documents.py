@@ -43,6 +43,7 @@ class Contact:
     is_supplier: bool = False
     remote_id: str | None = None
     idempotency_key: str | None = None
+    previous_attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class Invoice:
     ``status`` is ``draft``, ``authorised``, ``paid`` or ``voided`` (``deleted`` for a remote
     document removed in the package). ``amount_due`` is known for remote documents only.
     ``idempotency_key`` is stable for one version of one document: reuse it on every retry.
+    ``previous_attempts`` counts earlier sends of this version that may have reached the package
+    (0: never sent, so there is nothing to look up before creating it).
     """
 
     number: str
@@ -88,6 +91,7 @@ class Invoice:
     amount_due: Decimal | None = None
     updated_at: datetime | None = None
     idempotency_key: str | None = None
+    previous_attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,7 @@ class Payment:
     origin: Literal["local", "package"] = "local"
     updated_at: datetime | None = None
     idempotency_key: str | None = None
+    previous_attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

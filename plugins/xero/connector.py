@@ -102,7 +102,8 @@ class XeroConnector(BaseConnector):
             self.allow("push_invoices", Capability.UPDATE_INVOICES if invoice.remote_id else
                        Capability.PUSH_INVOICES if invoice.ledger == "sales" else Capability.PUSH_BILLS)
         results: dict[int, PushResult] = {}
-        existing = self._find_invoices([i for i in invoices if not i.remote_id])
+        # only a document sent before can already be in Xero: look those up by number first
+        existing = self._find_invoices([i for i in invoices if not i.remote_id and i.previous_attempts])
         invoices = list(invoices)
         creates, updates = [], []
         for index, invoice in enumerate(invoices):
@@ -168,7 +169,7 @@ class XeroConnector(BaseConnector):
                 (removed,) = self.remove_payments([payment])
                 if not removed.ok:
                     results[index] = removed
-        existing = self._find_payments([p for i, p in enumerate(payments) if i not in results])
+        existing = self._find_payments([p for i, p in enumerate(payments) if i not in results and p.previous_attempts])
         creates = []
         for index, payment in enumerate(payments):
             if index in results:

@@ -208,3 +208,31 @@ def test_a_plugin_bug_leaves_documents_pending(app, books, pusher, monkeypatch):
     link = links(app)["contact", "C-1"]
     assert link.state == "pending" and "ZeroDivisionError" in link.last_error
     assert report.waiting == {"contact": 1, "invoice": 1}
+
+
+def test_a_send_cut_short_by_a_crash_is_looked_up_next_time(app, books, pusher, clock, monkeypatch):
+    """The attempt is counted before sending: after a crash the next run says 'maybe already there'."""
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
+    pusher.push("shop")  # contact in
+    apply(app, envelope("invoice-created", invoice("INV-2"), tenant="shop"))
+    real = fakebooks.FakeConnector.push_invoices
+    seen = []
+
+    def crash_after_sending(self, invoices):
+        seen.extend(i.previous_attempts for i in invoices)
+        real(self, invoices)
+        raise KeyboardInterrupt  # the process dies before the outcome is recorded
+
+    monkeypatch.setattr(fakebooks.FakeConnector, "push_invoices", crash_after_sending)
+    with pytest.raises(KeyboardInterrupt):
+        pusher.push("shop")
+    link = links(app)["invoice", "INV-2"]
+    assert link.state == "pending" and link.attempts == 1 and link.next_attempt_at > clock.now
+    assert pusher.push("shop").total_pushed == 0, "leased: not due again at once"
+
+    monkeypatch.setattr(fakebooks.FakeConnector, "push_invoices",
+                        lambda self, invoices: seen.extend(i.previous_attempts for i in invoices) or real(self, invoices))
+    clock.now += timedelta(minutes=11)
+    assert pusher.push("shop").pushed == {"invoice": 1}
+    assert seen == [0, 1], "the first send is known to be new; the resend is marked as possibly there"
+    assert [i.number for i in books.invoices.values()] == ["INV-1", "INV-2"]
