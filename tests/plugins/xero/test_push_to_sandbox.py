@@ -12,19 +12,14 @@ from decimal import Decimal
 
 import pytest
 
-from core.bootstrap import bootstrap
-from core.connections import tenant_context
-from core.db.migrate import upgrade
 from core.inbound import Inbound, InboundProcessor
-from core.oauth import OAuthClient
 from core.sandbox.serve import start_in_thread
 from core.sync import Pusher
-from core.tokens import TokenStore, new_secret_key
 from plugins.xero.sandbox import XeroSandbox
 from tests.builders import contact_data, envelope, invoice_data, line_data, payment_data
-from tests.conftest import write_config
 
 from . import spec
+from .ledger import connect, xero_app
 
 SCHEMAS = {"Invoices": "Invoice", "Contacts": "Contact", "Payments": "Payment"}
 
@@ -50,37 +45,10 @@ def server(sandbox):
 
 @pytest.fixture
 def app(tmp_path, sandbox, server):
-    creds = sandbox.credentials(server.url)
-    tenants = f"""
-[tenants.acme]
-name = "Acme Plumbing"
-base_currency = "AUD"
-accounting = "xero"
-[tenants.acme.xero]
-client_id = "{creds['client_id']}"
-api_url = "{creds['api_url']}"
-identity_url = "{creds['identity_url']}"
-connections_url = "{creds['connections_url']}"
-"""
-    directory = write_config(tmp_path / "config", f"sqlite:///{tmp_path / 'ledger.db'}", tenants=tenants)
-    (directory / "secrets.env").write_text(f"LEDGERBRIDGE_SECRET_KEY={new_secret_key()}\n"
-                                           f"LEDGERBRIDGE_XERO_CLIENT_SECRET={creds['client_secret']}\n")
-    application = bootstrap(directory, env={}, configure_logs=False)
-    upgrade(application.engine)
-    application.sync_tenants()
+    application, creds = xero_app(tmp_path, sandbox, server.url)
     connect(application, creds["refresh_token"])
     yield application
     application.close()
-
-
-def connect(application, refresh_token: str) -> None:
-    """What `ledgerbridge connect acme --refresh-token T` does."""
-    context = tenant_context(application, "acme")
-    authoriser = application.plugins.package("xero").authoriser
-    client = OAuthClient(authoriser.endpoints(context))
-    tokens = client.refresh(refresh_token)
-    client.close()
-    TokenStore(application, "acme", "xero").connect(tokens, authoriser.remote_tenant(context, tokens, {}))
 
 
 def apply(application, events):
