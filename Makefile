@@ -6,8 +6,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEMO_DB := var/demo/ledger.db
-LB := LEDGERBRIDGE_DATABASE_URL=sqlite:///$(DEMO_DB) LEDGERBRIDGE_BROKER_URL=memory:// $(BIN)/ledgerbridge
 
 .PHONY: setup demo test unit integration e2e bench clean
 
@@ -19,13 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# The main job on embedded defaults: SQLite file, in-process memory:// bus.
+# The main job on embedded defaults: SQLite file, in-process memory:// bus, the plugins' sandboxes.
 demo: $(STAMP)
-	rm -rf var/demo
-	$(LB) db upgrade
-	$(LB) ingest examples/demo-events.jsonl
-	$(LB) worker --until-idle
-	$(LB) status
+	$(BIN)/python examples/demo.py
 
 test: $(STAMP)
 	$(BIN)/pytest -q

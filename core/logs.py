@@ -91,7 +91,7 @@ class _Stderr:
         return sys.stderr.isatty()
 
 
-QUIET_LIBRARIES = ("alembic.runtime.migration", "kombu.mixins")
+QUIET_LIBRARIES = ("alembic.runtime.migration", "kombu.mixins", "httpx", "httpcore")
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO | None = None) -> None:
@@ -148,7 +148,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(numeric)
-    # Libraries' routine chatter (migration context, kombu connection notices) only when debugging.
+    # Libraries' routine chatter (migration context, kombu connection notices, one line per HTTP
+    # request) only when debugging.
     for chatty in QUIET_LIBRARIES:
         logging.getLogger(chatty).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests import builders
 from tests.conftest import write_config
-from tests.e2e.conftest import EXAMPLES, REPO, Cli, describe
+from tests.e2e.conftest import EXAMPLES, REPO, Cli, clean_env, describe
 
 #: The commands the documentation promises (every registered command is checked too).
 REQUIRED = {("ingest",), ("worker",), ("serve",), ("status",), ("db",), ("db", "upgrade"), ("config",),
@@ -505,3 +505,23 @@ def test_sigterm_on_the_embedded_default_loses_nothing(upgraded_cli, tmp_path):
     assert status["outbox_backlog"] == 0
     assert status["tenants"]["acme-plumbing"]["invoices"] == total, \
         f"{total - status['tenants']['acme-plumbing']['invoices']} accepted events were lost\n{worker.output()}"
+
+
+def test_the_main_job(tmp_path):
+    """`make demo`'s script: sandboxes served, tenants connected, events applied and pushed, status shown."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(EXAMPLES / "demo.py"), str(tmp_path / "demo")], capture_output=True,
+                            text=True, env=clean_env(), timeout=240)
+    assert result.returncode == 0, describe(result)
+    assert "$ ledgerbridge connect acme-plumbing --refresh-token ***" in result.stdout
+    config = tmp_path / "demo" / "config"
+    status = json.loads(subprocess.run(
+        [sys.executable, "-m", "core", "--config", str(config), "status", "--json"], capture_output=True, text=True,
+        env=clean_env({"LEDGERBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"}),
+        check=True).stdout)
+    acme = status["tenants"]["acme-plumbing"]
+    assert acme["connection"] == "connected"
+    assert acme["pushed"] > 150 and acme["pending"] + acme["failed"] < 20, acme
+    assert status["outbox_backlog"] == 0 and status["dead_letters"] == 0
