@@ -172,10 +172,12 @@ class AuthorizationServer:
             return token
 
     # -- authorize endpoint --------------------------------------------------------------------
-    def authorize(self, params: dict[str, str]) -> str:
+    def authorize(self, params: dict[str, str],
+                  redirect_params: Callable[[Grant], dict[str, str]] | None = None) -> str:
         """Handle an authorization request; return the redirect URL (code, or error, plus state).
 
-        Raises :class:`OAuthError` when the client or redirect URI is bad (no redirect then).
+        ``redirect_params(grant)`` may add vendor parameters next to ``code`` (e.g. MYOB's
+        ``businessId``). Raises :class:`OAuthError` when the client or redirect URI is bad.
         """
         client = self._clients.get(params.get("client_id", ""))
         if client is None:
@@ -209,7 +211,7 @@ class AuthorizationServer:
         code = secrets.token_urlsafe(32)
         with self._lock:
             self._codes[code] = _Code(grant, redirect_uri, challenge, self.clock.now() + self.code_ttl)
-        return back(code=code)
+        return back(code=code, **(redirect_params(grant) if redirect_params else {}))
 
     # -- token endpoint ------------------------------------------------------------------------
     def _authenticate(self, form: dict[str, str], authorization: str | None) -> Client:
@@ -348,6 +350,15 @@ class AuthorizationServer:
             if self.clock.now() >= access.expires_at:
                 raise TokenRejected("expired", access.expires_at)
             return grant
+
+    def refresh_expires_in(self, token: str) -> int | None:
+        """Seconds until ``token`` (a refresh token) reaches its idle expiry; None if unknown."""
+        with self._lock:
+            record = self._refresh.get(token)
+            if record is None:
+                return None
+            left = record.issued_at + self.refresh_idle_ttl - self.clock.now()
+            return max(0, int(left.total_seconds()))
 
     def expire_access_tokens(self) -> None:
         """Make every issued access token expired now (for tests of refresh-on-401)."""

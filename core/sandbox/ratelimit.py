@@ -1,4 +1,4 @@
-"""Windowed rate limits per tenant (concurrent, per minute, per day) and per app (per minute).
+"""Windowed rate limits per tenant (concurrent, per second, per minute, per day) and per app (per minute).
 
 Sliding windows: a call counts against a window for the window's length after it was admitted.
 Refused calls are not counted. :meth:`RateLimiter.acquire` either admits a call (and the caller
@@ -15,24 +15,26 @@ from datetime import datetime, timedelta
 
 from .clock import Clock, SystemClock
 
+SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Call limits; the defaults are Xero's published ones."""
+    """Call limits; the defaults are Xero's published ones. ``per_second`` (None: no limit) is for MYOB."""
 
     concurrent: int = 5
     per_minute: int = 60
     per_day: int = 5000
     app_per_minute: int = 10000
+    per_second: int | None = None
 
     def with_changes(self, **changes: int) -> "Limits":
         unknown = set(changes) - set(self.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown limit(s) {sorted(unknown)}")
-        return replace(self, **{k: int(v) for k, v in changes.items()})
+        return replace(self, **{k: None if v is None else int(v) for k, v in changes.items()})
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,9 @@ class Decision:
     day_remaining: int
     minute_remaining: int
     app_minute_remaining: int
-    problem: str | None = None  # "concurrent", "minute", "day" or "appminute"
+    problem: str | None = None  # "concurrent", "second", "minute", "day" or "appminute"
     retry_after: int = 0  # seconds
+    second_remaining: int | None = None  # only when a per-second limit is set
 
 
 class RateLimiter:
@@ -54,6 +57,7 @@ class RateLimiter:
         self.limits = limits or Limits()
         self.clock = clock or SystemClock()
         self._lock = threading.Lock()
+        self._second: dict[str, deque[datetime]] = defaultdict(deque)
         self._minute: dict[str, deque[datetime]] = defaultdict(deque)
         self._day: dict[str, deque[datetime]] = defaultdict(deque)
         self._app: deque[datetime] = deque()
@@ -61,6 +65,7 @@ class RateLimiter:
 
     def reset(self) -> None:
         with self._lock:
+            self._second.clear()
             self._minute.clear()
             self._day.clear()
             self._app.clear()
@@ -81,13 +86,16 @@ class RateLimiter:
         now = self.clock.now()
         with self._lock:
             minute, day, app = self._minute[tenant], self._day[tenant], self._app
+            second = self._second[tenant]
+            self._prune(second, now, SECOND)
             self._prune(minute, now, MINUTE)
             self._prune(day, now, DAY)
             self._prune(app, now, MINUTE)
 
             def decision(allowed: bool, problem: str | None = None, retry: int = 0) -> Decision:
                 return Decision(allowed, max(0, lim.per_day - len(day)), max(0, lim.per_minute - len(minute)),
-                                max(0, lim.app_per_minute - len(app)), problem, retry)
+                                max(0, lim.app_per_minute - len(app)), problem, retry,
+                                None if lim.per_second is None else max(0, lim.per_second - len(second)))
 
             if len(day) >= lim.per_day:
                 return decision(False, "day", self._wait(day, now, DAY))
@@ -95,8 +103,12 @@ class RateLimiter:
                 return decision(False, "appminute", self._wait(app, now, MINUTE))
             if len(minute) >= lim.per_minute:
                 return decision(False, "minute", self._wait(minute, now, MINUTE))
+            if lim.per_second is not None and len(second) >= lim.per_second:
+                return decision(False, "second", self._wait(second, now, SECOND))
             if self._active[tenant] >= lim.concurrent:
                 return decision(False, "concurrent", 1)
+            if lim.per_second is not None:
+                second.append(now)
             minute.append(now)
             day.append(now)
             app.append(now)

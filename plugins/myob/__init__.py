@@ -10,6 +10,12 @@ from core.accounting import ALL, AccountingPackage, Capability
 from core.plugins import hookimpl
 from plugins.myob.settings import MyobSettings
 
+
+def _sandbox(**options):
+    from plugins.myob.sandbox import MyobSandbox
+
+    return MyobSandbox(**options)
+
 PACKAGE = AccountingPackage(
     name="myob",
     title="MYOB",
@@ -19,6 +25,7 @@ PACKAGE = AccountingPackage(
     },
     default_edition="accountright",
     settings=MyobSettings,
+    sandbox=_sandbox,
     secrets=("LEDGERBRIDGE_MYOB_CLIENT_SECRET", "LEDGERBRIDGE_MYOB_API_KEY", "LEDGERBRIDGE_SECRET_KEY"),
 )
 
