@@ -6,12 +6,19 @@ from core.accounting import ALL, AccountingPackage, Capability
 from core.plugins import hookimpl
 from plugins.quickbooks.settings import QuickBooksSettings
 
+
+def _sandbox(**options):
+    from plugins.quickbooks.sandbox import QuickBooksSandbox
+
+    return QuickBooksSandbox(**options)
+
 PACKAGE = AccountingPackage(
     name="quickbooks",
     title="QuickBooks Online",
     editions={"online": ALL - {Capability.WEBHOOKS}},
     default_edition="online",
     settings=QuickBooksSettings,
+    sandbox=_sandbox,
     secrets=("LEDGERBRIDGE_QUICKBOOKS_CLIENT_SECRET", "LEDGERBRIDGE_SECRET_KEY"),
 )
 
