@@ -20,6 +20,7 @@ from core.accounting import (
     BaseConnector, Capability, Contact, ElementError, FixOutcome, Invoice, OrganisationFacts, Payment, Period,
     PermanentError, Posting, PushResult, Refusal, TenantContext,
 )
+from core.http import loads
 from plugins.xero import mapping as wire
 from plugins.xero.client import XeroClient, describe, validation_messages
 
@@ -301,12 +302,12 @@ class XeroConnector(BaseConnector):
             params["unitdp"] = "4"
         response = self.client.request(method, path, params=params, body={collection: payloads}, idempotency_key=key)
         if response.status_code == 400:  # a request-level refusal: every element shares it
-            messages = validation_messages(wire.loads(response.content)) if response.content else []
+            messages = validation_messages(loads(response.content)) if response.content else []
             text = "; ".join(messages) or describe(response)
             return [{"ValidationErrors": [{"Message": text}]} for _ in payloads]
         if response.status_code == 404:
             raise PermanentError(f"Xero 404 for {method} {path}: {describe(response)}", status=404)
-        answers = wire.loads(response.content).get(collection) or []
+        answers = loads(response.content).get(collection) or []
         if len(answers) != len(payloads):
             raise PermanentError(f"Xero answered {len(answers)} {collection} for {len(payloads)} sent")
         return answers

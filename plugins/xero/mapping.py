@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import simplejson
-
 from core.accounting import Contact, Invoice, InvoiceRef, Line, Payment, Posting
 
 LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "no_tax": "NoTax"}
@@ -29,17 +27,7 @@ _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-# --- JSON -------------------------------------------------------------------------------------------
-
-def dumps(payload: Any) -> bytes:
-    """JSON with Decimal amounts as exact numbers (never through float)."""
-    return simplejson.dumps(payload, use_decimal=True, separators=(",", ":")).encode()
-
-
-def loads(body: bytes | str) -> Any:
-    """Parse Xero JSON; every number with a fraction becomes Decimal."""
-    return simplejson.loads(body, use_decimal=True)
-
+# --- amounts ----------------------------------------------------------------------------------------
 
 def money(value: Any) -> Decimal:
     """A JSON amount as Decimal (ints and Decimals arrive; a float never does with :func:`loads`)."""

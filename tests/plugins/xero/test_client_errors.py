@@ -79,7 +79,7 @@ def test_timeouts_and_resets_are_transient(sandbox):
 def test_forbidden_tenant_is_permanent(sandbox):
     client = client_for(sandbox)
     sandbox.faults.add({"kind": "forbidden", "count": 1})
-    with pytest.raises(PermanentError, match="wrong or disconnected tenant"):
+    with pytest.raises(PermanentError, match="wrong or disconnected company"):
         client.request("GET", "Organisation")
 
 
