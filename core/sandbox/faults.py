@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-from .clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 CORE_KINDS = {"response", "latency", "reset", "lost_response"}
 _FAULT_KEYS = {"kind", "method", "path", "header", "count", "after", "duration", "from", "until",

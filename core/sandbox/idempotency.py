@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 

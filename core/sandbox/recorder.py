@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 
 @dataclass

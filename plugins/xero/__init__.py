@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.accounting import ALL, AccountingPackage, Capability, TenantContext
 from core.plugins import hookimpl
-from core.sandbox.ratelimit import Limits, RateLimiter
+from core.ratelimit import Limits, RateLimiter
 from plugins.xero.auth import XeroAuthoriser
 from plugins.xero.settings import XeroSettings
 

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.sandbox.clock import ManualClock, SystemClock
+from core.clock import ManualClock, SystemClock
 from core.sandbox.faults import FaultError, FaultPlan
 from core.sandbox.idempotency import CachedResponse, IdempotencyCache, fingerprint
 from core.sandbox.oauth import AuthorizationServer, OAuthError, TokenRejected, pkce_challenge
-from core.sandbox.ratelimit import Limits, RateLimiter
+from core.ratelimit import Limits, RateLimiter
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

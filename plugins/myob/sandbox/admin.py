@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.sandbox.clock import ManualClock
+from core.clock import ManualClock
 from core.sandbox.faults import FaultError
 
 from . import journals, render

@@ -24,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from core.sandbox.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 from core.sandbox.faults import FaultMiddleware, FaultPlan
 from core.sandbox.idempotency import CachedResponse, IdempotencyCache, fingerprint
 from core.sandbox.oauth import AuthorizationServer, Grant, TokenRejected
-from core.sandbox.ratelimit import Limits, RateLimiter
+from core.ratelimit import Limits, RateLimiter
 from core.sandbox.recorder import RecorderMiddleware, RequestLog
 
 from . import admin, messages

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.sandbox.clock import ManualClock
+from core.clock import ManualClock
 from core.sandbox.transport import SandboxTransport
 from plugins.myob.sandbox import MyobSandbox
 from plugins.myob.sandbox.wire import dumps

@@ -77,7 +77,7 @@ async def test_must_reverse_blocks_delete_and_change(myob, http):
 async def test_default_financial_year_keeps_the_previous_year_open():
     from datetime import datetime, timezone
 
-    from core.sandbox.clock import ManualClock
+    from core.clock import ManualClock
     sandbox = MyobSandbox(clock=ManualClock(datetime(2026, 11, 22, tzinfo=timezone.utc)))
     business = sandbox.business()
     assert business.current_financial_year == 2026 and business.financial_year_start == date(2025, 7, 1)

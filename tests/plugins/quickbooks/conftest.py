@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.sandbox.clock import ManualClock
+from core.clock import ManualClock
 from core.sandbox.transport import SandboxTransport
 from plugins.quickbooks.sandbox import QuickBooksSandbox
 from plugins.quickbooks.sandbox.wire import dumps

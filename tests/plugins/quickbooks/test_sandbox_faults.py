@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from core.sandbox.ratelimit import Limits
+from core.ratelimit import Limits
 from core.testing import SandboxControl
 from plugins.quickbooks.sandbox import QuickBooksSandbox
 

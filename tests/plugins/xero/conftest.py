@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.sandbox.clock import ManualClock
+from core.clock import ManualClock
 from core.sandbox.transport import SandboxTransport
 from plugins.xero.sandbox import XeroSandbox
 from plugins.xero.sandbox.wire import dumps

@@ -7,7 +7,7 @@ import pytest
 
 from core.accounting import NeedsReauth, PermanentError, TransientError
 from core.oauth import OAuthClient, OAuthEndpoints
-from core.sandbox.ratelimit import Limits, RateLimiter
+from core.ratelimit import Limits, RateLimiter
 from core.sandbox.transport import SyncSandboxTransport
 from plugins.xero.client import XeroClient
 from plugins.xero.sandbox import XeroSandbox

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from core.sandbox.ratelimit import Limits
+from core.ratelimit import Limits
 
 pytestmark = pytest.mark.anyio
 

@@ -1,4 +1,5 @@
-"""Windowed rate limits per tenant (concurrent, per second, per minute, per day) and per app (per minute).
+"""Windowed rate limits per tenant (concurrent, per second/minute/day) and per app: the sandboxes
+refuse over-limit calls with them and the connectors hold their own calls back with them.
 
 Sliding windows: a call counts against a window for the window's length after it was admitted.
 Refused calls are not counted. :meth:`RateLimiter.acquire` either admits a call (and the caller
@@ -13,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
