@@ -18,12 +18,13 @@ from typing import Any
 from uuid import uuid4
 
 import structlog
+from structlog.contextvars import bind_contextvars, reset_contextvars
 from sqlalchemy.exc import OperationalError
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from core.config import Settings
-from core.db.engine import one_of
+from core.db.bulk import insert_rows
+from core.db.engine import one_of, planned_for_values
 from core.db.models import DeadLetter, OutboxMessage, ProcessedEvent, utcnow
 from core.events import model
 from core.events.parse import EventError, parse_event
@@ -125,31 +126,32 @@ class InboundProcessor:
                 seen.add(event.id)
                 accepted.append((message, event))
 
-            done = set(session.exec(select(ProcessedEvent.event_id).where(
-                one_of(ProcessedEvent.event_id, [e.id for _, e in accepted], session.get_bind().dialect.name)))) if accepted else set()
-            fresh = [(m, e) for m, e in accepted if e.id not in done]
+            with planned_for_values(session):
+                done = set(session.exec(select(ProcessedEvent.event_id).where(one_of(
+                    ProcessedEvent.event_id, [e.id for _, e in accepted], session.get_bind().dialect.name)))) if accepted else set()
+                fresh = [(m, e) for m, e in accepted if e.id not in done]
+                _preload(repo, [e for _, e in fresh], self.settings)
             outcome.duplicates += len(accepted) - len(fresh)
-            _preload(repo, [e for _, e in fresh], self.settings)
 
             syncs: set[tuple[str, str]] = set()
-            processed: list[dict[str, Any]] = []
+            processed: list[tuple[str, str, str, datetime]] = []
             for message, event in fresh:
                 ctx = Context(repo=repo, tenant=self.settings.tenants[event.tenant], now=now)
+                bound = bind_contextvars(**event.log_context())  # cheaper than bound_contextvars(), same effect
                 try:
-                    with structlog.contextvars.bound_contextvars(**event.log_context()):
-                        HANDLERS[event.type](event, ctx)
+                    HANDLERS[event.type](event, ctx)
                 except HandlingError as exc:
                     self._dead(session, outcome, dead_letter(message, str(exc), event=event))
                     continue
-                processed.append({"event_id": event.id, "event_type": event.type, "tenant": event.tenant,
-                                  "processed_at": now})
+                finally:
+                    reset_contextvars(**bound)
+                processed.append((event.id, event.type, event.tenant, now))
                 syncs.update((event.tenant, package) for package in ctx.to_sync)
                 outcome.applied += 1
             for tenant, package in sorted(syncs):
                 session.add(outbox_message("sync-requested", tenant, {"package": package}, now))
             repo.save()
-            if processed:
-                session.execute(insert(ProcessedEvent.__table__), processed)
+            insert_rows(session, ProcessedEvent.__table__, _PROCESSED_COLUMNS, processed)
         return outcome
 
     def _validate(self, message: Inbound, session: Session, outcome: Outcome) -> model.Event | None:
@@ -188,6 +190,9 @@ class InboundProcessor:
             reason = "handler failed unexpectedly (see worker log); replay after the fix"
             self._dead(session, outcome, dead_letter(message, reason, event=event))
             return outcome
+
+
+_PROCESSED_COLUMNS = ("event_id", "event_type", "tenant", "processed_at")
 
 
 def _preload(repo: SqlRepository, events: list[model.Event], settings: Settings) -> None:

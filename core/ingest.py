@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from core.bootstrap import App
-from core.db.engine import one_of
+from core.db.engine import one_of, planned_for_values
 from core.db.models import OutboxMessage, ProcessedEvent, utcnow
 from core.events.parse import EventError, parse_event
 
@@ -89,8 +89,9 @@ def _store(app: App, batch: list[dict], report: IngestReport) -> None:
     now = utcnow()
     with app.session() as session, session.begin():
         dialect = session.get_bind().dialect.name
-        known = set(session.exec(select(OutboxMessage.event_id).where(one_of(OutboxMessage.event_id, ids, dialect))))
-        known |= set(session.exec(select(ProcessedEvent.event_id).where(one_of(ProcessedEvent.event_id, ids, dialect))))
+        with planned_for_values(session):
+            known = set(session.exec(select(OutboxMessage.event_id).where(one_of(OutboxMessage.event_id, ids, dialect))))
+            known |= set(session.exec(select(ProcessedEvent.event_id).where(one_of(ProcessedEvent.event_id, ids, dialect))))
         rows = [{**m, "created_at": now} for m in batch if m["event_id"] not in known]
         if rows:
             dialect_module = postgresql if dialect == "postgresql" else sqlite

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import insert
 from sqlalchemy.exc import SAWarning
 from sqlmodel import Session, select
 
+from core.db.bulk import insert_rows
 from core.db.engine import one_of
 from core.db.ids import allocate_ids
 
@@ -126,43 +125,52 @@ class SqlRepository:
     def save(self) -> None:
         """Write the batch: changes to loaded rows through the ORM flush, new rows as bulk INSERTs.
 
-        New rows never went through the session, so the ORM's per-object unit of work is skipped for
-        them: their ids are allocated up front and each table gets one executemany INSERT. A new row
-        that reached the session anyway (by cascade from a loaded row, e.g. a payment appended to a
-        loaded invoice) is left to the flush. The flush goes first: new rows may refer to rows it
-        inserts, never the other way round.
+        New rows never went through the session, so the ORM's unit of work is skipped for them:
+        contacts and invoices get their ids up front (other new rows refer to them), the rest are
+        numbered by the database, and each table gets one bulk insert (COPY on PostgreSQL). A new
+        row that reached the session anyway (by cascade from a loaded row, e.g. a payment appended
+        to a loaded invoice) is left to the flush. The flush goes first: new rows may refer to rows
+        it inserts, never the other way round.
         """
         fresh = [obj for obj in self._new if obj not in self.session]
-        fresh += [line for obj in fresh if isinstance(obj, Invoice) for line in obj.lines]
-        allocate_ids(self.session, [*self.session.new, *fresh])
+        allocate_ids(self.session, [*self.session.new, *(obj for obj in fresh if isinstance(obj, _NUMBERED))])
         with warnings.catch_warnings():
             # A new payment appended to a loaded invoice's collection is one of `fresh`, inserted
             # below; the flush need not (and does not) add it.
             warnings.filterwarnings("ignore", r".*not in session, add operation along", SAWarning)
             self.session.flush()
-        rows: dict[type, list[dict]] = {model: [] for model in _INSERT_ORDER}
+        rows: dict[type, list[tuple]] = {model: [] for model in _INSERT_ORDER}
         for obj in fresh:
-            row = {column: obj.__dict__.get(column) for column in _columns(type(obj))}
-            if isinstance(obj, Invoice):
-                row["contact_id"] = obj.contact.id
-            elif isinstance(obj, InvoiceLine):
-                row["invoice_id"] = obj.invoice.id
-            elif isinstance(obj, Payment):
-                row["invoice_id"] = obj.invoice.id
-            rows[type(obj)].append(row)
+            model = type(obj)
+            values = obj.__dict__
+            if model is Invoice:
+                values = {**values, "contact_id": obj.contact.id}
+                lines = rows[InvoiceLine]
+                for line in obj.lines:
+                    lines.append((*map(line.__dict__.get, _COLUMNS[InvoiceLine][:-1]), obj.id))
+            elif model is Payment:
+                values = {**values, "invoice_id": obj.invoice.id}
+            rows[model].append(tuple(map(values.get, _COLUMNS[model])))
         for model, batch in rows.items():
-            if batch:
-                self.session.execute(insert(model.__table__), batch)
+            insert_rows(self.session, model.__table__, _COLUMNS[model], batch)
         self._new.clear()
 
 
 _INSERT_ORDER = (Contact, Invoice, InvoiceLine, Payment, ExternalLink, ReconciliationRun)
 _BULK = (Contact, Invoice, Payment, ExternalLink, ReconciliationRun)
+_NUMBERED = (Contact, Invoice)  # new rows that other new rows refer to: ids allocated before the insert
 
 
-@lru_cache(maxsize=None)
-def _columns(model: type) -> tuple[str, ...]:
-    return tuple(model.__table__.columns.keys())
+def _insert_columns(model: type) -> tuple[str, ...]:
+    """The columns a new row is inserted with; the database numbers the rows nothing refers to."""
+    columns = [c for c in model.__table__.columns.keys() if c != "id" or issubclass(model, _NUMBERED)]
+    if model is InvoiceLine:  # the parent's id last: save() appends it to each line
+        columns.remove("invoice_id")
+        columns.append("invoice_id")
+    return tuple(columns)
+
+
+_COLUMNS = {model: _insert_columns(model) for model in _INSERT_ORDER}
 
 
 def _by_tenant(keys: Iterable[Key], size: int = 1000) -> Iterable[tuple[str, list[str]]]:

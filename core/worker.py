@@ -1,4 +1,4 @@
-"""The worker: outbox relay + bus consumers in one loop (kombu ConsumerMixin).
+"""The worker: outbox relay + bus consumers (kombu ConsumerMixin; on RabbitMQ the relay has its own thread).
 
 Deliveries are buffered per queue and applied in batches, one database transaction per batch,
 then acknowledged — so a crash before the commit redelivers, and the event-id log makes the
@@ -8,6 +8,7 @@ once the outbox is empty, the queues are empty and nothing arrived for ``idle_se
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import signal
@@ -25,7 +26,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from core.bootstrap import App
 from core.bus.topology import topology
 from core.bus.publisher import EVENT_IDS_HEADER, BatchPublisher, PublishError, message_bodies
-from core.bus.relay import OutboxRelay
+from core.bus.relay import OutboxRelay, RelayThread
 from core.db.models import DeadLetter, ExternalLink, OutboxMessage, utcnow
 from core.inbound import Inbound, InboundProcessor, Outcome
 
@@ -66,6 +67,7 @@ class Worker(ConsumerMixin):
         self._relay_full = False
         self._publisher: BatchPublisher | None = None
         self._relay_obj: OutboxRelay | None = None
+        self._relay_thread: RelayThread | None = None
         # memory:// keeps nothing when the process ends: outbox rows count as published only once applied
         self._mark_on_consume = self.connection.transport.driver_type == "memory"
         self._db_retry = Retrying(
@@ -106,7 +108,7 @@ class Worker(ConsumerMixin):
 
     def on_iteration(self) -> None:
         now = time.monotonic()
-        if self._relay_full or now - self._last_relay >= self.relay_interval:
+        if self._relay_thread is None and (self._relay_full or now - self._last_relay >= self.relay_interval):
             self._relay()
         if any(self._buffers.values()) and (
                 now - self._first_buffered >= self.flush_interval
@@ -124,13 +126,24 @@ class Worker(ConsumerMixin):
             signal.signal(sig, self._on_signal)
         try:
             self.app.sync_tenants()
+            gc.freeze()  # what is loaded by now lives as long as the process: spare the collector's full passes
+            if not self._mark_on_consume:
+                self._relay_thread = RelayThread(
+                    self.app.settings.broker.url, self.topology, self.app.session,
+                    batch_size=self.batch_size, interval=self.relay_interval, run=self._db_retry.copy(),
+                    on_published=self._published, on_error=self._relay_failed)
+                self._relay_thread.start()
             self.run(safety_interval=self.flush_interval)
             self._drop_deliveries()  # anything still buffered belongs to a closed connection
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self._relay_thread is not None:
+                self._relay_thread.stop()
             self._drop_publisher()
             self.connection.release()
+        if self._relay_thread is not None and self._relay_thread.error is not None:
+            raise self._relay_thread.error
         return self.stats
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -213,10 +226,16 @@ class Worker(ConsumerMixin):
             log.warning("publish not confirmed; will publish again", error=str(exc))
             self._drop_publisher()
             published = 0
-        self.stats.published += published
         self._relay_full = published >= self.batch_size
         if published:
-            self._last_activity = time.monotonic()
+            self._published(published)
+
+    def _published(self, count: int) -> None:
+        self.stats.published += count
+        self._last_activity = time.monotonic()
+
+    def _relay_failed(self) -> None:
+        self.should_stop = True
 
     def _drop_publisher(self) -> None:
         if self._publisher is not None:
@@ -225,7 +244,8 @@ class Worker(ConsumerMixin):
             self._relay_obj = None
 
     def _idle(self, now: float) -> bool:
-        if any(self._buffers.values()) or self._relay_full or now - self._last_activity < self.idle_seconds:
+        relaying = self._relay_full or (self._relay_thread is not None and self._relay_thread.busy)
+        if any(self._buffers.values()) or relaying or now - self._last_activity < self.idle_seconds:
             return False
         with self.app.session() as session:
             if session.exec(select(func.count()).select_from(OutboxMessage)

@@ -10,19 +10,31 @@ is marked only when the worker has applied its message (:meth:`OutboxRelay.consu
 then it is *in flight* — not published again by this relay, published again by the next one
 after a crash. Either way delivery is at least once and consumers are idempotent on the event id.
 On PostgreSQL a transaction-scoped advisory lock keeps concurrent relays from reordering events.
+
+With RabbitMQ the worker runs the relay in a :class:`RelayThread` with its own connection, so
+publishing overlaps applying: most of either is waiting on the database or the broker, which
+releases the GIL.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from typing import Any
+
+import structlog
+from kombu import Connection
 
 from sqlalchemy import func, text, update
 from sqlmodel import Session, select
 
-from core.bus.publisher import BatchPublisher, Outgoing
+from core.bus.publisher import BatchPublisher, Outgoing, PublishError
+from core.bus.topology import Topology
 from core.db.models import OutboxMessage, utcnow
 
 RELAY_LOCK_KEY = 0x4C42_0001  # pg_advisory lock id for "ledgerbridge outbox relay"
+
+log = structlog.get_logger("ledgerbridge.relay")
 
 
 class OutboxRelay:
@@ -80,6 +92,76 @@ class OutboxRelay:
         with self.session_factory() as session:
             return session.exec(select(func.count()).select_from(OutboxMessage)
                                 .where(OutboxMessage.published_at.is_(None))).one()
+
+
+class RelayThread(threading.Thread):
+    """Publishes the outbox on its own thread and broker connection until :meth:`stop`.
+
+    A round that published anything is followed at once by the next (rows are being written:
+    the consumer must not run dry); an empty one by a pause of ``interval``. A lost
+    broker or an unconfirmed batch means a new connection and publishing again (the rows were
+    not marked). Anything else is kept in :attr:`error` and ends the thread; ``on_error`` is
+    called so that its owner can stop too.
+    """
+
+    def __init__(self, url: str, topology: Topology, session_factory: Callable[[], Session], *, batch_size: int,
+                 interval: float, run: Callable[..., Any], on_published: Callable[[int], None],
+                 on_error: Callable[[], None]):
+        super().__init__(name="ledgerbridge-relay", daemon=True)
+        self.url, self.topology, self.session_factory = url, topology, session_factory
+        self.batch_size, self.interval = batch_size, interval
+        self.run_db = run  # runs a database call (with the worker's retries)
+        self.on_published, self.on_error = on_published, on_error
+        self.busy = False  # the last round published a full batch: more may be waiting
+        self.error: BaseException | None = None
+        self._stopping = threading.Event()
+        probe = Connection(url)  # not connected: only asked which errors a lost broker raises
+        self._recoverable = (PublishError, OSError, *probe.connection_errors, *probe.channel_errors)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Finish the round in progress and close."""
+        self._stopping.set()
+        self.join(timeout)
+
+    def run(self) -> None:
+        connection: Connection | None = None
+        publisher: BatchPublisher | None = None
+        pause = self.interval
+        while not self._stopping.is_set():
+            try:
+                if publisher is None:
+                    connection = Connection(self.url, heartbeat=30)
+                    publisher = BatchPublisher(connection, self.topology)
+                    relay = OutboxRelay(self.session_factory, publisher, batch_size=self.batch_size)
+                connection.heartbeat_check()  # type: ignore[union-attr]
+                published = self.run_db(relay.publish_pending)
+                pause = self.interval
+            except self._recoverable as exc:
+                log.warning("relay: broker unreachable or publish not confirmed; publishing again", error=str(exc))
+                _close(publisher, connection)
+                publisher = connection = None
+                published, pause = 0, min(pause * 2, 5.0)
+            except BaseException as exc:  # noqa: BLE001 — a bug, or the database gone for good
+                log.exception("relay failed")
+                self.error = exc
+                self.on_error()
+                break
+            self.busy = published >= self.batch_size
+            if published:
+                self.on_published(published)
+            else:
+                self._stopping.wait(pause)
+        _close(publisher, connection)
+
+
+def _close(publisher: BatchPublisher | None, connection: Connection | None) -> None:
+    if publisher is not None:
+        publisher.close()
+    if connection is not None:
+        try:
+            connection.release()
+        except Exception:  # noqa: BLE001 — releasing a dead connection
+            pass
 
 
 def _grouped(rows: list, size: int) -> Iterable[Outgoing]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 
@@ -53,6 +55,7 @@ def one_of(column: Any, values: list[Any], dialect_name: str) -> Any:
 
     On PostgreSQL, ``= ANY(:array)``: one parameter, so the statement text is the same for every
     batch (cached by SQLAlchemy and psycopg) instead of a new ``IN (...)`` of hundreds of placeholders.
+    Run such lookups inside :func:`planned_for_values`.
     """
     if dialect_name == "postgresql":
         from sqlalchemy import String, any_, bindparam
@@ -60,3 +63,21 @@ def one_of(column: Any, values: list[Any], dialect_name: str) -> Any:
 
         return column == any_(bindparam(None, values, type_=ARRAY(String), unique=True))
     return column.in_(values)
+
+
+@contextmanager
+def planned_for_values(session: Any) -> Iterator[None]:
+    """PostgreSQL: plan the statements run inside for their actual parameters (id-list lookups).
+
+    A prepared statement's generic plan is made once, from the table statistics of that moment.
+    For ``= ANY(:ids)`` lookups made while a table was nearly empty (a fresh ledger being filled)
+    that plan is a sequential scan testing every row against every id — time growing with the
+    table until the next ANALYZE. A custom plan hashes the ids and uses the index once it pays.
+    Writes stay outside: an executemany would be planned row by row.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    yield
+    if postgres:
+        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))

@@ -8,6 +8,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from core.db.build import build
 from core.db.models import Contact, ExternalLink, Invoice, InvoiceLine, Payment, ReconciliationRun
+from core.repository import SqlRepository
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -29,6 +30,15 @@ def test_build_equals_the_constructor_column_by_column(model, values):
         assert getattr(built, column) == getattr(constructed, column), column
 
 
+def test_a_built_collection_is_the_starting_value_and_changes_like_a_loaded_one():
+    lines = [build(InvoiceLine, **CASES[2][1]) for _ in range(2)]
+    invoice = build(Invoice, tenant="t", host_id="INV-1", lines=lines)
+    assert invoice.lines == lines and all(line.invoice is invoice for line in lines)
+    invoice.lines.clear()
+    invoice.lines.append(replacement := build(InvoiceLine, **CASES[2][1]))
+    assert all(line.invoice is None for line in lines) and replacement.invoice is invoice
+
+
 def test_defaults_and_default_factories_apply_when_building():
     before = datetime.now(UTC)
     first = build(ExternalLink, tenant="t", document_type="invoice", document_host_id="1", package="xero")
@@ -38,7 +48,7 @@ def test_defaults_and_default_factories_apply_when_building():
     assert before <= first.created_at <= second.created_at <= after  # the factory ran for each object
 
 
-def test_built_objects_keep_relationships_and_persist():
+def test_built_objects_keep_relationships_and_persist_through_the_repository():
     engine = create_engine("sqlite://")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
@@ -55,8 +65,11 @@ def test_built_objects_keep_relationships_and_persist():
         payment = build(Payment, tenant="t", host_id="P-1", invoice=invoice, date=date(2026, 11, 5),
                         amount=Decimal("32.00"), currency="AUD", account_code="090", discount=Decimal(0),
                         last_event_id="e", created_at=NOW, updated_at=NOW)
-        assert line.invoice is invoice and invoice.payments == [payment]
-        session.add(invoice)
+        assert line.invoice is invoice and invoice.lines == [line] and invoice.payments == [payment]
+        repo = SqlRepository(session)
+        for obj in (contact, invoice, payment):
+            repo.add(obj)
+        repo.save()
         session.commit()
     with Session(engine) as session:
         stored = session.exec(select(Invoice)).one()
