@@ -25,12 +25,19 @@ class HandlingError(Exception):
     """The event is valid JSON and schema, but cannot be applied to the ledger (dead letter)."""
 
 
+def _allowed(tenant: TenantConfig, capability: str) -> str | None:
+    """Without plugins nothing is refused here (the package's own check comes when acting)."""
+    return None
+
+
 @dataclass
 class Context:
     repo: Repository
     tenant: TenantConfig
     now: datetime
     to_sync: set[str] = field(default_factory=set)  # packages with newly pending documents
+    emitted: list[tuple[str, dict]] = field(default_factory=list)  # notifications to publish after commit
+    refusal: Callable[[TenantConfig, str], str | None] = _allowed  # why the tenant's edition cannot, or None
 
 
 # --- shared steps ----------------------------------------------------------------------------------
@@ -48,7 +55,8 @@ def _needs_push(ctx: Context, document_type: str, host_id: str, version: int) ->
     else:
         link.version = version
         link.state = "pending"
-        link.attempts = 0
+        if link.remote_id is not None:
+            link.attempts = 0  # an earlier send that never recorded its outcome may still be out there
         link.next_attempt_at = None
         link.updated_at = ctx.now
     ctx.to_sync.add(package)
@@ -212,13 +220,30 @@ def payment_removed(event: model.Event, ctx: Context) -> None:
         _needs_push(ctx, "payment", payment.host_id, payment.version)
 
 
+#: What each reconciliation kind needs the tenant's package edition to do.
+RECONCILIATION_CAPABILITIES = {"invoices": "reconcile_invoices", "payments": "reconcile_payments",
+                               "open-invoices": "ledger_postings"}
+
+
 def reconciliation_requested(event: model.Event, ctx: Context) -> None:
+    """Record the request; one the tenant's package edition cannot serve is refused at once, with a
+    ``reconciliation-completed`` notification saying why (never a silent no-op)."""
     data: model.ReconciliationRequestData = event.payload  # type: ignore[assignment]
     if not ctx.tenant.accounting:
-        raise HandlingError(f"tenant {ctx.tenant.slug!r} has no accounting package to reconcile with")
-    ctx.repo.add(build(ReconciliationRun, 
+        reason = f"tenant {ctx.tenant.slug!r} has no accounting package to reconcile with"
+    else:
+        reason = ctx.refusal(ctx.tenant, RECONCILIATION_CAPABILITIES[data.kind])
+        if reason is None and data.fix:
+            reason = ctx.refusal(ctx.tenant, "fix_discrepancies")
+    status = "refused" if reason else "requested"
+    ctx.repo.add(build(ReconciliationRun,
         tenant=ctx.tenant.slug, kind=data.kind, date_from=data.date_from, date_to=data.date_to, fix=data.fix,
-        ledger=data.ledger, trigger="bus", event_id=event.id, status="requested", requested_at=ctx.now))
+        ledger=data.ledger, trigger="bus", event_id=event.id, status=status, reason=reason, requested_at=ctx.now))
+    if reason:
+        ctx.emitted.append(("reconciliation-completed", {
+            "run_id": None, "requested_by": event.id, "kind": data.kind, "from": data.date_from.isoformat(),
+            "to": data.date_to.isoformat(), "ledger": data.ledger, "fix": data.fix, "status": "refused",
+            "reason": reason, "summary": {}}))
 
 
 HANDLERS: dict[str, Callable[[model.Event, Context], None]] = {

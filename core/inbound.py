@@ -86,9 +86,10 @@ def outbox_message(event_type: str, tenant: str, data: dict[str, Any], now: date
 class InboundProcessor:
     """Applies batches of inbound messages; one instance per worker."""
 
-    def __init__(self, settings: Settings, session_factory: Callable[[], Session]):
+    def __init__(self, settings: Settings, session_factory: Callable[[], Session], plugins: Any = None):
         self.settings = settings
         self.session_factory = session_factory
+        self.plugins = plugins  # refusals by capability, and event observers (core.plugins.Plugins)
 
     def process(self, messages: Sequence[Inbound]) -> Outcome:
         """Apply ``messages`` (commits); returns what happened. Database outages propagate."""
@@ -112,6 +113,8 @@ class InboundProcessor:
     def _apply(self, messages: Sequence[Inbound]) -> Outcome:
         outcome = Outcome()
         now = utcnow()
+        observing = self.plugins is not None and self.plugins.observing
+        observed: list[tuple[str, str | bytes]] = []  # (tenant, body) shown to observers after commit
         with self.session_factory() as session, session.begin(), session.no_autoflush:
             repo = SqlRepository(session)
             accepted: list[tuple[Inbound, model.Event]] = []
@@ -137,6 +140,8 @@ class InboundProcessor:
             processed: list[tuple[str, str, str, datetime]] = []
             for message, event in fresh:
                 ctx = Context(repo=repo, tenant=self.settings.tenants[event.tenant], now=now)
+                if self.plugins is not None:
+                    ctx.refusal = self.plugins.refusal
                 bound = bind_contextvars(**event.log_context())  # cheaper than bound_contextvars(), same effect
                 try:
                     HANDLERS[event.type](event, ctx)
@@ -147,11 +152,20 @@ class InboundProcessor:
                     reset_contextvars(**bound)
                 processed.append((event.id, event.type, event.tenant, now))
                 syncs.update((event.tenant, package) for package in ctx.to_sync)
+                if observing:
+                    observed.append((event.tenant, message.body))
+                for event_type, data in ctx.emitted:
+                    row = outbox_message(event_type, event.tenant, data, now)
+                    session.add(row)
+                    if observing:
+                        observed.append((event.tenant, row.body))
                 outcome.applied += 1
             for tenant, package in sorted(syncs):
                 session.add(outbox_message("sync-requested", tenant, {"package": package}, now))
             repo.save()
             insert_rows(session, ProcessedEvent.__table__, _PROCESSED_COLUMNS, processed)
+        for tenant, body in observed:  # committed: now the world may know
+            self.plugins.observe(tenant, json.loads(body))
         return outcome
 
     def _validate(self, message: Inbound, session: Session, outcome: Outcome) -> model.Event | None:

@@ -14,6 +14,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Mapping
 
 import pluggy
+import structlog
 
 from core import hookspecs
 from core.accounting import AccountingPackage, TenantContext
@@ -22,6 +23,7 @@ ENTRY_POINT_GROUP = "ledgerbridge"
 ENV_PLUGINS = "LEDGERBRIDGE_PLUGINS"
 
 hookimpl = pluggy.HookimplMarker("ledgerbridge")
+log = structlog.get_logger("ledgerbridge.plugins")
 
 
 class PluginError(Exception):
@@ -80,6 +82,34 @@ class Plugins:
         """Run every ``ledgerbridge_outgoing`` wrapper on *payload*."""
         return self.hook.ledgerbridge_outgoing(tenant=tenant, package=tenant.package, document=document,
                                                payload=payload)
+
+    @property
+    def observing(self) -> bool:
+        """Whether any plugin watches events (so the caller can skip building them)."""
+        return bool(self.hook.ledgerbridge_event.get_hookimpls())
+
+    def observe(self, tenant: str, event: dict) -> None:
+        """Show *event* to every ``ledgerbridge_event`` implementation; one that fails is logged and
+        does not stop the others (nor anything else)."""
+        for impl in self.hook.ledgerbridge_event.get_hookimpls():
+            try:
+                impl.function(tenant=tenant, event=event)
+            except Exception:  # noqa: BLE001 — an observer must never break the ledger
+                log.exception("event observer failed", plugin=impl.plugin_name, event_type=event.get("type"))
+
+    def refusal(self, tenant: Any, capability: str) -> str | None:
+        """Why *tenant*'s package edition cannot do *capability* (None when it can)."""
+        from core.accounting import Unsupported, require
+
+        package = self.packages.get(tenant.accounting) if tenant.accounting else None
+        if package is None:
+            return f"no installed plugin provides the package {tenant.accounting!r}"
+        edition = tenant.edition or package.default_edition
+        try:
+            require(package.name, edition, package.capabilities(edition), capability, tenant=tenant.slug)
+        except Unsupported as exc:
+            return str(exc)
+        return None
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per plugin and package it provides (``plugins list --json``)."""

@@ -20,11 +20,14 @@ results recorded in another, comparing versions so that a change made in between
 
 from __future__ import annotations
 
+import json
 import random
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import structlog
 from sqlalchemy import update
@@ -35,6 +38,7 @@ from core.accounting import (
 )
 from core.connections import NotConnectable, open_connector
 from core.db.models import Contact, ExternalLink, Invoice, InvoiceLine, Payment, utcnow
+from core.inbound import outbox_message
 from core.local_documents import contact_document, invoice_document, payment_document
 
 if TYPE_CHECKING:
@@ -65,6 +69,7 @@ class PushReport:
     waiting: Counter = field(default_factory=Counter)  # transient trouble or a dependency not there yet
     skipped: str | None = None  # why nothing was attempted
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (type, host id, message)
+    failures: list[tuple[str, str, str, int]] = field(default_factory=list)  # (type, host id, message, attempts)
 
     @property
     def total_pushed(self) -> int:
@@ -87,10 +92,12 @@ class _Item:
 class Pusher:
     """Pushes what is due for one tenant. Stateless between calls; safe to call repeatedly."""
 
-    def __init__(self, app: "App", now: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE):
+    def __init__(self, app: "App", now: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE,
+                 stopping: Callable[[], bool] = lambda: False):
         self.app = app
         self.now = now
         self.batch_size = batch_size
+        self.stopping = stopping  # checked between batches: a worker asked to stop finishes the batch only
 
     def push(self, tenant: str) -> PushReport:
         report = PushReport(tenant)
@@ -117,7 +124,7 @@ class Pusher:
                    report: PushReport) -> bool:
         """Push every due link of this type; False when the connection needs attention (stop)."""
         after = 0  # id cursor: each link is looked at once per run
-        while True:
+        while not self.stopping():
             candidates = self._candidates(context, document_type, after)
             if not candidates:
                 return True
@@ -153,6 +160,7 @@ class Pusher:
             self._record(context, items, results, report)
             if len(candidates) < self.batch_size:
                 return True
+        return False
 
     def _candidates(self, context: TenantContext, document_type: str, after: int) -> list[int]:
         """Ids of due links of this type after the cursor, oldest first."""
@@ -249,6 +257,7 @@ class Pusher:
     def _record(self, context: TenantContext, items: list[_Item], results: dict, report: PushReport,
                 stop: NeedsReauth | None = None) -> None:
         now = self.now()
+        failed_before = len(report.failures)
         with self.app.session() as session, session.begin():
             fresh = {link.id: link for link in session.exec(select(ExternalLink).where(
                 ExternalLink.id.in_([item.link.id for item in items]))).all()}
@@ -290,6 +299,13 @@ class Pusher:
                         self._wait(link, now, message, next_attempt(now, max(link.attempts, 1), retry_after))
                         report.waiting[kind] += 1
                         report.errors.append((kind, link.document_host_id, message))
+            notices = [outbox_message("push-failed", context.slug, {
+                "document_type": kind, "document_id": host_id, "package": context.package, "message": message,
+                "attempts": attempts}, now) for kind, host_id, message, attempts in report.failures[failed_before:]]
+            session.add_all(notices)
+        if notices and self.app.plugins.observing:  # committed: tell the observers
+            for notice in notices:
+                self.app.plugins.observe(context.slug, json.loads(notice.body))
 
     @staticmethod
     def _done(link: ExternalLink, now: datetime, version: int, remote_id: str | None,
@@ -301,8 +317,10 @@ class Pusher:
 
     @staticmethod
     def _fail(link: ExternalLink, now: datetime, message: str, report: PushReport, kind: str) -> None:
+        """Refused for good: ``failed`` with the package's words, and a ``push-failed`` notification."""
         link.state, link.last_error, link.next_attempt_at, link.updated_at = "failed", message, None, now
         report.failed[kind] += 1
+        report.failures.append((kind, link.document_host_id, message, link.attempts))
         report.errors.append((kind, link.document_host_id, message))
 
     @staticmethod
@@ -335,3 +353,70 @@ def _links(session: Session, context: TenantContext, document_type: str, host_id
         ExternalLink.document_type == document_type,
         ExternalLink.document_host_id.in_(list(host_ids)))).all()
     return {row.document_host_id: row for row in rows}
+
+
+def due_tenants(app: "App", now: datetime) -> list[str]:
+    """Tenants with documents due for a push (new, or their next attempt has come)."""
+    with app.session() as session:
+        return sorted(session.exec(
+            select(ExternalLink.tenant).distinct()
+            .where(ExternalLink.state == "pending",
+                   (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))).all())  # noqa: E711
+
+
+class PushLoop(threading.Thread):
+    """The worker's pusher: pushes the tenants it is asked to (``sync-requested`` messages) and,
+    every ``scan_interval`` seconds, every tenant whose documents are due — so retries after an
+    outage happen by themselves. The database is the source of truth; requests are only nudges.
+    """
+
+    def __init__(self, app: "App", scan_interval: float = 30.0, now: Callable[[], datetime] = utcnow):
+        super().__init__(name="ledgerbridge-push", daemon=True)
+        self.app, self.scan_interval, self.now = app, scan_interval, now
+        self.pusher = Pusher(app, now=now, stopping=lambda: self._stopping.is_set())
+        self.pushed = 0
+        self._wanted: set[str] = set()
+        self._busy = False
+        self._wake = threading.Condition()
+        self._stopping = threading.Event()
+        self._next_scan = 0.0  # scan at once on start
+
+    def request(self, tenants: Iterable[str]) -> None:
+        with self._wake:
+            self._wanted.update(tenants)
+            self._wake.notify()
+
+    @property
+    def idle(self) -> bool:
+        with self._wake:
+            return not self._wanted and not self._busy and time.monotonic() < self._next_scan
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Finish the batch in progress, then end."""
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify()
+        self.join(timeout)
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            with self._wake:
+                while not self._wanted and time.monotonic() < self._next_scan and not self._stopping.is_set():
+                    self._wake.wait(max(self._next_scan - time.monotonic(), 0.01))
+                tenants, self._wanted = self._wanted, set()
+                scan = time.monotonic() >= self._next_scan
+                self._busy = True
+            try:
+                if scan:
+                    tenants |= set(due_tenants(self.app, self.now()))
+                for tenant in sorted(tenants):
+                    if self._stopping.is_set():
+                        break
+                    self.pushed += self.pusher.push(tenant).total_pushed
+            except Exception:  # noqa: BLE001 — database trouble or a bug: log, keep the loop alive
+                log.exception("push round failed; the documents stay pending and are tried again")
+            finally:
+                with self._wake:
+                    self._busy = False
+                    if scan:
+                        self._next_scan = time.monotonic() + self.scan_interval

@@ -1,4 +1,5 @@
-"""The worker: outbox relay + bus consumers (kombu ConsumerMixin; on RabbitMQ the relay has its own thread).
+"""The worker: outbox relay + bus consumers + pusher (kombu ConsumerMixin; on RabbitMQ the relay has
+its own thread; the pusher always has its own, so slow accounting APIs never hold the bus up).
 
 Deliveries are buffered per queue and applied in batches, one database transaction per batch,
 then acknowledged — so a crash before the commit redelivers, and the event-id log makes the
@@ -27,8 +28,9 @@ from core.bootstrap import App
 from core.bus.topology import topology
 from core.bus.publisher import EVENT_IDS_HEADER, BatchPublisher, PublishError, message_bodies
 from core.bus.relay import OutboxRelay, RelayThread
-from core.db.models import DeadLetter, ExternalLink, OutboxMessage, utcnow
+from core.db.models import DeadLetter, OutboxMessage, utcnow
 from core.inbound import Inbound, InboundProcessor, Outcome
+from core.sync import PushLoop
 
 log = structlog.get_logger("ledgerbridge.worker")
 
@@ -39,13 +41,15 @@ class WorkerStats:
     inbound: Outcome = field(default_factory=Outcome)
     sync_requests: int = 0
     broker_dead_letters: int = 0
+    pushed: int = 0
 
 
 class Worker(ConsumerMixin):
     """Relays the outbox and consumes ``ledgerbridge.inbound``, ``.sync`` and ``.deadletter``."""
 
     def __init__(self, app: App, *, until_idle: bool = False, idle_seconds: float = 0.5,
-                 relay_interval: float = 0.25, flush_interval: float = 0.05, db_attempts: int = 8):
+                 relay_interval: float = 0.25, flush_interval: float = 0.05, db_attempts: int = 8,
+                 push: bool = True, scan_interval: float = 30.0):
         broker = app.settings.broker
         self.app = app
         url = "memory://localhost/" if broker.url == "memory://" else broker.url
@@ -56,7 +60,7 @@ class Worker(ConsumerMixin):
         self.idle_seconds = idle_seconds
         self.relay_interval = relay_interval
         self.flush_interval = flush_interval
-        self.processor = InboundProcessor(app.settings, app.session)
+        self.processor = InboundProcessor(app.settings, app.session, app.plugins)
         self.topology = topology(broker.namespace)
         self.stats = WorkerStats()
         self._buffers: dict[str, list[Any]] = {q.name: [] for q in self.topology.queues}
@@ -68,6 +72,7 @@ class Worker(ConsumerMixin):
         self._publisher: BatchPublisher | None = None
         self._relay_obj: OutboxRelay | None = None
         self._relay_thread: RelayThread | None = None
+        self._push_loop = PushLoop(app, scan_interval=scan_interval) if push else None
         # memory:// keeps nothing when the process ends: outbox rows count as published only once applied
         self._mark_on_consume = self.connection.transport.driver_type == "memory"
         self._db_retry = Retrying(
@@ -126,6 +131,8 @@ class Worker(ConsumerMixin):
             signal.signal(sig, self._on_signal)
         try:
             self.app.sync_tenants()
+            if self._push_loop is not None:
+                self._push_loop.start()  # pushes due documents at once, then on requests and every scan
             gc.freeze()  # what is loaded by now lives as long as the process: spare the collector's full passes
             if not self._mark_on_consume:
                 self._relay_thread = RelayThread(
@@ -140,6 +147,9 @@ class Worker(ConsumerMixin):
                 signal.signal(sig, handler)
             if self._relay_thread is not None:
                 self._relay_thread.stop()
+            if self._push_loop is not None:
+                self._push_loop.stop()
+                self.stats.pushed = self._push_loop.pushed
             self._drop_publisher()
             self.connection.release()
         if self._relay_thread is not None and self._relay_thread.error is not None:
@@ -187,21 +197,15 @@ class Worker(ConsumerMixin):
                   duplicates=outcome.duplicates, dead_lettered=outcome.dead_lettered)
 
     def _apply_sync(self, messages: list[Any]) -> None:
-        """``sync-requested``: pushing arrives with the accounting plugins; until then documents wait."""
-        wanted: set[tuple[str, str]] = set()
+        """``sync-requested``: nudge the push loop for these tenants (the ledger says what is due)."""
+        wanted: set[str] = set()
         for body in (b for m in messages for b in message_bodies(m.content_type, m.body)):
             try:
-                envelope = json.loads(body)
-                wanted.add((envelope["tenant"], envelope["data"]["package"]))
+                wanted.add(json.loads(body)["tenant"])
             except (ValueError, KeyError, TypeError):
                 log.warning("ignored malformed sync request", body=body[:200])
-        with self.app.session() as session:
-            for tenant, package in sorted(wanted):
-                pending = session.exec(select(func.count()).select_from(ExternalLink).where(
-                    ExternalLink.tenant == tenant, ExternalLink.package == package,
-                    ExternalLink.state == "pending")).one()
-                log.info("documents waiting for the accounting plugin", tenant=tenant, package=package,
-                         pending=pending)
+        if self._push_loop is not None:
+            self._push_loop.request(wanted)
         self.stats.sync_requests += len(messages)
 
     def _store_broker_dead_letters(self, messages: list[Any]) -> None:
@@ -245,7 +249,8 @@ class Worker(ConsumerMixin):
 
     def _idle(self, now: float) -> bool:
         relaying = self._relay_full or (self._relay_thread is not None and self._relay_thread.busy)
-        if any(self._buffers.values()) or relaying or now - self._last_activity < self.idle_seconds:
+        pushing = self._push_loop is not None and not self._push_loop.idle
+        if any(self._buffers.values()) or relaying or pushing or now - self._last_activity < self.idle_seconds:
             return False
         with self.app.session() as session:
             if session.exec(select(func.count()).select_from(OutboxMessage)

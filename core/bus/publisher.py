@@ -49,14 +49,14 @@ def message_bodies(content_type: str | None, body: bytes | str) -> list[bytes | 
 
 
 class BatchPublisher:
-    """Publishes to the events exchange on its own channel of ``connection``."""
+    """Publishes to the events exchange (notifications to theirs) on its own channel of ``connection``."""
 
     def __init__(self, connection: Connection, topology: Topology, confirm_timeout: float = 30.0):
         self.connection = connection
         self.confirm_timeout = confirm_timeout
         self.channel = connection.channel()
         topology.declare(self.channel)
-        self.exchange = topology.events.name
+        self.topology = topology
         self.confirms = connection.transport.driver_type == "amqp"
         self._next_tag = 1
         self._unconfirmed: set[int] = set()
@@ -82,7 +82,7 @@ class BatchPublisher:
     def publish(self, messages: Iterable[Outgoing]) -> int:
         """Publish ``messages`` persistently; return how many once the broker confirmed all."""
         count = 0
-        channel, exchange = self.channel, self.exchange
+        channel = self.channel
         for message in messages:
             # The transport channel's own API (what kombu's Producer calls underneath), without the
             # Producer's per-message serialisation and retry wrapping: the body is JSON text already.
@@ -90,7 +90,8 @@ class BatchPublisher:
             prepared = channel.prepare_message(
                 message.body.encode("utf-8"), 0, message.content_type, "utf-8", headers,
                 {"delivery_mode": 2, "message_id": message.message_id})
-            channel.basic_publish(prepared, exchange=exchange, routing_key=message.routing_key)
+            channel.basic_publish(prepared, exchange=self.topology.exchange_for(message.routing_key),
+                                  routing_key=message.routing_key)
             if self.confirms:
                 self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1

@@ -29,7 +29,7 @@ from sqlalchemy import func, text, update
 from sqlmodel import Session, select
 
 from core.bus.publisher import BatchPublisher, Outgoing, PublishError
-from core.bus.topology import Topology
+from core.bus.topology import Topology, is_notification
 from core.db.models import OutboxMessage, utcnow
 
 RELAY_LOCK_KEY = 0x4C42_0001  # pg_advisory lock id for "ledgerbridge outbox relay"
@@ -67,11 +67,12 @@ class OutboxRelay:
             if not rows:
                 return 0
             self.publisher.publish(_grouped(rows, self.events_per_message))
-            if self.mark_on_consume:
-                self.in_flight.update(r.event_id for r in rows)
-            else:
-                session.exec(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-                             .values(published_at=utcnow()))
+            # notifications have no consumer of ours: they count as published once the broker has them
+            awaited = [r for r in rows if not is_notification(r.routing_key)] if self.mark_on_consume else []
+            self.in_flight.update(r.event_id for r in awaited)
+            done = [r.id for r in rows if r not in awaited]
+            if done:
+                session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(done)).values(published_at=utcnow()))
             return len(rows)
 
     def consumed(self, event_ids: Iterable[str | None]) -> None:

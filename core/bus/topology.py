@@ -8,6 +8,10 @@ consumer so a tenant's events are applied in the order they were published, whil
 stand by. Unroutable messages (an unknown type) and messages the broker dead-letters land in
 ``<namespace>.deadletter`` through the ``<namespace>.dlx`` exchange; the worker moves them into
 the dead-letter table with their reason.
+
+What ledgerbridge tells the world (``reconciliation-completed``, ``push-failed``, ...) goes to the
+topic exchange ``<namespace>.notifications`` with the same ``<type>.<tenant>`` routing keys; host
+apps bind their own queues to it (nothing is kept when no queue is bound).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from kombu import Exchange, Queue, binding
 
-from core.events.schemas import EVENT_TYPES
+from core.events.schemas import EVENT_TYPES, NOTIFICATION_TYPES
 
 DEFAULT_NAMESPACE = "ledgerbridge"
 
@@ -27,6 +31,7 @@ DEFAULT_NAMESPACE = "ledgerbridge"
 class Topology:
     namespace: str
     events: Exchange
+    notifications: Exchange
     dead_letter_exchange: Exchange
     inbound: Queue
     sync: Queue
@@ -40,6 +45,7 @@ class Topology:
         """Declare exchanges, queues and bindings (idempotent)."""
         self.dead_letter_exchange(channel).declare()
         self.events(channel).declare()
+        self.notifications(channel).declare()
         for queue in self.queues:
             queue(channel).declare()
 
@@ -48,7 +54,12 @@ class Topology:
         for queue in self.queues:
             queue(channel).delete()
         self.events(channel).delete()
+        self.notifications(channel).delete()
         self.dead_letter_exchange(channel).delete()
+
+    def exchange_for(self, routing_key: str) -> str:
+        """Notifications go to their own exchange; everything else to the events exchange."""
+        return self.notifications.name if is_notification(routing_key) else self.events.name
 
 
 @lru_cache(maxsize=None)
@@ -59,6 +70,7 @@ def topology(namespace: str = DEFAULT_NAMESPACE) -> Topology:
     return Topology(
         namespace=namespace,
         events=events,
+        notifications=Exchange(f"{namespace}.notifications", type="topic", durable=True),
         dead_letter_exchange=dlx,
         inbound=Queue(f"{namespace}.inbound",
                       bindings=[binding(events, routing_key=f"{event_type}.*") for event_type in EVENT_TYPES],
@@ -67,3 +79,7 @@ def topology(namespace: str = DEFAULT_NAMESPACE) -> Topology:
                    durable=True, queue_arguments=queue_args),
         dead_letters=Queue(f"{namespace}.deadletter", exchange=dlx, routing_key="#", durable=True),
     )
+
+
+def is_notification(routing_key: str) -> bool:
+    return routing_key.split(".", 1)[0] in NOTIFICATION_TYPES

@@ -230,7 +230,8 @@ class ReconciliationRun(SQLModel, table=True):
     ledger: Optional[str] = Field(default=None, max_length=8)
     trigger: str = Field(max_length=10)  # cli | bus | schedule
     event_id: Optional[str] = Field(default=None, max_length=36)
-    status: str = Field(default="requested", max_length=10)  # requested | running | done | failed
+    status: str = Field(default="requested", max_length=10)  # requested | running | done | failed | refused
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))  # why refused or failed
     requested_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     started_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
     finished_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))

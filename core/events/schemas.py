@@ -117,10 +117,41 @@ DATA_SCHEMAS: dict[str, dict[str, Any]] = {
 
 EVENT_TYPES = tuple(DATA_SCHEMAS)
 
+#: What ledgerbridge publishes (exchange ``<namespace>.notifications``): same envelope, these data.
+NOTIFICATION_SCHEMAS: dict[str, dict[str, Any]] = {
+    "reconciliation-completed": _object(
+        ["kind", "from", "to", "status"],
+        {
+            "run_id": {"type": ["integer", "null"], "description": "The run's id (`ledgerbridge runs show ID`)."},
+            "requested_by": {"type": ["string", "null"], "description": "Id of the reconciliation-requested event."},
+            "kind": {"enum": ["invoices", "payments", "open-invoices"]},
+            "from": DATE,
+            "to": DATE,
+            "ledger": {"enum": ["sales", "purchase", None]},
+            "fix": {"type": "boolean"},
+            "status": {"enum": ["done", "failed", "refused"]},
+            "reason": {"type": ["string", "null"], "description": "Why it was refused or failed."},
+            "summary": {"type": "object", "additionalProperties": {"type": "integer"},
+                        "description": "Count of items per class."},
+        },
+    ),
+    "push-failed": _object(
+        ["document_type", "document_id", "package", "message"],
+        {
+            "document_type": {"enum": ["contact", "invoice", "payment"]},
+            "document_id": {**ID, "description": "The host app's id of the document."},
+            "package": {"type": "string"},
+            "message": {"type": "string", "description": "The package's own words."},
+            "attempts": {"type": "integer"},
+        },
+    ),
+}
+NOTIFICATION_TYPES = tuple(NOTIFICATION_SCHEMAS)
+
 
 def envelope_schema(event_type: str) -> dict[str, Any]:
-    """The full JSON Schema of one event type, envelope included."""
-    data = copy.deepcopy(DATA_SCHEMAS[event_type])
+    """The full JSON Schema of one event type (inbound or notification), envelope included."""
+    data = copy.deepcopy({**DATA_SCHEMAS, **NOTIFICATION_SCHEMAS}[event_type])
     return {
         "$schema": DIALECT,
         "$id": f"urn:ledgerbridge:event:{event_type}:v{SCHEMA_VERSION}",

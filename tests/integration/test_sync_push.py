@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from core.bootstrap import bootstrap
 from core.db.migrate import upgrade
-from core.db.models import ExternalLink, utcnow
+from core.db.models import ExternalLink, OutboxMessage, utcnow
 from core.inbound import Inbound, InboundProcessor
 from core.plugins import load_plugins
 from core.sync import Pusher
@@ -142,6 +142,12 @@ def test_rejection_fails_with_the_package_text_and_is_not_retried(app, books, pu
     assert report.failed["invoice"] == 1
     link = links(app)["invoice", "INV-2"]
     assert link.state == "failed" and link.last_error == "A validation error occurred: Account code is invalid"
+    with app.session() as session:
+        (notice,) = session.exec(select(OutboxMessage).where(OutboxMessage.event_type == "push-failed")).all()
+    assert notice.routing_key == "push-failed.shop"
+    assert json.loads(notice.body)["data"] == {"document_type": "invoice", "document_id": "INV-2",
+                                               "package": "fakebooks", "attempts": 1,
+                                               "message": "A validation error occurred: Account code is invalid"}
     clock.now += timedelta(days=1)
     assert pusher.push("shop").total_pushed == 0
     assert len(books.invoices) == 1

@@ -460,5 +460,23 @@ def test_reconciliation_requested_creates_a_run(repo):
 
 
 def test_reconciliation_for_a_tenant_without_accounting_is_refused(invoiced):
-    assert_refused(invoiced, reconciliation_requested(), f"'{TENANT}'", "no accounting", config=RECORDS_ONLY)
-    assert invoiced.runs == []
+    event = reconciliation_requested()
+    ctx = apply(invoiced, event, config=RECORDS_ONLY)
+    (run,) = invoiced.runs
+    assert run.status == "refused" and "no accounting package" in run.reason
+    (notification,) = ctx.emitted
+    assert notification[0] == "reconciliation-completed"
+    assert notification[1]["status"] == "refused" and notification[1]["requested_by"] == event.id
+
+
+def test_reconciliation_the_edition_cannot_do_is_refused_by_name(repo):
+    def essentials(tenant, capability):
+        return f"tenant {tenant.slug!r} uses myob edition 'essentials', which does not support {capability}"
+
+    ctx = context(repo)
+    ctx.refusal = essentials
+    HANDLERS["reconciliation-requested"](reconciliation_requested(kind="invoices"), ctx)
+    (run,) = repo.runs
+    assert run.status == "refused" and "does not support reconcile_invoices" in run.reason
+    assert ctx.emitted[0][1]["reason"] == run.reason and ctx.emitted[0][1]["kind"] == "invoices"
+    assert ctx.to_sync == set()
