@@ -10,6 +10,7 @@ Decimals (never float).
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from typing import Any, Callable
@@ -17,6 +18,7 @@ from typing import Any, Callable
 import httpx
 import simplejson
 import structlog
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from core.accounting import NeedsReauth, PermanentError, TransientError
 
@@ -81,20 +83,13 @@ class ApiClient:
         if body is not None:
             content = dumps(body)
             headers.setdefault("Content-Type", "application/json")
-        last: TransientError | None = None
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return self._send(method, path, params, content, headers)
-            except TransientError as exc:
-                last = exc
-                wait = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 8.0)
-                if attempt == ATTEMPTS or wait > LONGEST_WAIT:
-                    break
-                log.info("transient failure, retrying", vendor=self.vendor, path=path, attempt=attempt, wait=wait,
-                         error=exc.message)
-                self.sleep(wait)
-        assert last is not None
-        raise last
+        retrying = Retrying(
+            retry=retry_if_exception(_worth_waiting_for), stop=stop_after_attempt(ATTEMPTS), wait=_wait,
+            sleep=self.sleep, reraise=True,
+            before_sleep=lambda state: log.info(
+                "transient failure, retrying", vendor=self.vendor, path=path, attempt=state.attempt_number,
+                wait=state.next_action.sleep, error=state.outcome.exception().message))
+        return retrying(self._send, method, path, params, content, headers)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         response = self.request("GET", path, **kwargs)
@@ -159,6 +154,20 @@ class ApiClient:
     def _release(self) -> None:
         if self.limiter is not None:
             self.limiter.release(self.limiter_key)
+
+
+def _worth_waiting_for(exc: BaseException) -> bool:
+    """Transient, and not asking for a longer wait than one call may take."""
+    return isinstance(exc, TransientError) and (exc.retry_after is None or exc.retry_after <= LONGEST_WAIT)
+
+
+def _wait(state: RetryCallState) -> float:
+    """The package's Retry-After when it gave one, else 2, 4, 8 … seconds plus up to 25 % jitter (so
+    many workers hit by one outage do not come back in step)."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, TransientError) and exc.retry_after is not None:
+        return exc.retry_after
+    return min(2.0 ** state.attempt_number, 8.0) * random.uniform(1.0, 1.25)
 
 
 def describe_body(response: httpx.Response, messages: Callable[[Any], list[str]] | None = None) -> str:
