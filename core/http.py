@@ -146,10 +146,10 @@ class ApiClient:
             decision = self.limiter.acquire(self.limiter_key)
             if decision.allowed:
                 return
-            if decision.retry_after > LONGEST_WAIT:
+            if decision.wait > LONGEST_WAIT:
                 raise TransientError(f"client-side {decision.problem} limit for {self.vendor} reached",
                                      retry_after=decision.retry_after)
-            self.sleep(0.05 if decision.problem == "concurrent" else max(decision.retry_after, 0.05))
+            self.sleep(decision.wait)
 
     def _release(self) -> None:
         if self.limiter is not None:

@@ -61,6 +61,7 @@ class OAuthEndpoints:
     scope: str = ""
     client_auth: str = "basic"  # "basic" (HTTP Basic) or "post" (client_id/secret in the form)
     extra_authorize_params: tuple[tuple[str, str], ...] = ()
+    access_lifetime: int = 1800  # seconds, when a token answer does not say (MYOB: 1200)
 
 
 class OAuthClient:
@@ -108,7 +109,7 @@ class OAuthClient:
         except ValueError:
             data = {}
         if response.status_code == 200 and data.get("access_token"):
-            expires_in = int(data.get("expires_in") or 1800)
+            expires_in = int(data.get("expires_in") or self.endpoints.access_lifetime)
             return TokenSet(data["access_token"], data.get("refresh_token") or previous_refresh or "",
                             self.now() + timedelta(seconds=expires_in), data.get("scope") or self.endpoints.scope)
         error = data.get("error") if isinstance(data, dict) else None

@@ -47,8 +47,9 @@ class Decision:
     minute_remaining: int
     app_minute_remaining: int
     problem: str | None = None  # "concurrent", "second", "minute", "day" or "appminute"
-    retry_after: int = 0  # seconds
+    retry_after: int = 0  # whole seconds (what a Retry-After header says)
     second_remaining: int | None = None  # only when a per-second limit is set
+    wait: float = 0.0  # the exact seconds until a call would be admitted (what a client sleeps)
 
 
 class RateLimiter:
@@ -78,8 +79,8 @@ class RateLimiter:
             window.popleft()
 
     @staticmethod
-    def _wait(window: deque[datetime], now: datetime, length: timedelta) -> int:
-        return max(1, math.ceil((window[0] + length - now).total_seconds()))
+    def _wait(window: deque[datetime], now: datetime, length: timedelta) -> float:
+        return max(0.001, (window[0] + length - now).total_seconds())
 
     def acquire(self, tenant: str) -> Decision:
         """Admit one call for ``tenant`` or refuse it with the problem and Retry-After seconds."""
@@ -93,10 +94,10 @@ class RateLimiter:
             self._prune(day, now, DAY)
             self._prune(app, now, MINUTE)
 
-            def decision(allowed: bool, problem: str | None = None, retry: int = 0) -> Decision:
+            def decision(allowed: bool, problem: str | None = None, wait: float = 0.0) -> Decision:
                 return Decision(allowed, max(0, lim.per_day - len(day)), max(0, lim.per_minute - len(minute)),
-                                max(0, lim.app_per_minute - len(app)), problem, retry,
-                                None if lim.per_second is None else max(0, lim.per_second - len(second)))
+                                max(0, lim.app_per_minute - len(app)), problem, max(1, math.ceil(wait)) if wait else 0,
+                                None if lim.per_second is None else max(0, lim.per_second - len(second)), wait)
 
             if len(day) >= lim.per_day:
                 return decision(False, "day", self._wait(day, now, DAY))
@@ -107,7 +108,7 @@ class RateLimiter:
             if lim.per_second is not None and len(second) >= lim.per_second:
                 return decision(False, "second", self._wait(second, now, SECOND))
             if self._active[tenant] >= lim.concurrent:
-                return decision(False, "concurrent", 1)
+                return decision(False, "concurrent", 0.05)
             if lim.per_second is not None:
                 second.append(now)
             minute.append(now)

@@ -48,7 +48,8 @@ class SyncSandboxTransport(httpx.BaseTransport):
 
         async def send() -> tuple[httpx.Response, bytes]:
             response = await self._inner.handle_async_request(forwarded)
-            return response, await response.aread()
+            # raw bytes: the outer client decodes Content-Encoding (gzip) itself, once
+            return response, b"".join([chunk async for chunk in response.aiter_raw()])
 
         response, body = self._portal.call(send)
         return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)

@@ -111,3 +111,54 @@ def _first_line(proc) -> str:
             return text.splitlines()[0].strip()
         time.sleep(0.05)
     raise AssertionError("connect printed no URL: " + proc.output())
+
+
+def test_the_issue_yardstick_through_the_cli(cli, xero, tmp_path):
+    """A tenant configured against `ledgerbridge sandbox xero` and connected with the printed refresh
+    token gets 500 invoices, 100 bills and 300 payments pushed exactly once, in ≤ 30 API calls for the
+    invoices, with zero 429s, every body valid against Xero's schema."""
+    from decimal import Decimal
+
+    from tests.builders import contact_data, invoice_data, line_data, payment_data
+    from tests.plugins.xero import spec
+
+    cli.ok("connect", "acme", "--refresh-token", xero["refresh_token"])
+    events, totals = [], {}
+    for i in range(500):
+        data = invoice_data(f"I{i}", number=f"INV-{i:04d}", contact=contact_data(f"C-{i % 40}", f"Customer {i % 40}"),
+                            issue_date="2026-11-02", due_date="2026-11-16",
+                            lines=[line_data(quantity="2", unit_price=f"{50 + i % 9}.45", tax_code="OUTPUT",
+                                             tax_amount=str((Decimal(2) * Decimal(f"{50 + i % 9}.45") / 10)
+                                                            .quantize(Decimal("0.01"))))])
+        totals[data["number"]] = Decimal(data["total"])
+        events.append(envelope("invoice-created", data, tenant="acme"))
+    for i in range(100):
+        events.append(envelope("invoice-created", invoice_data(
+            f"B{i}", number=f"BILL-{i}", ledger="purchase", contact=contact_data(f"S-{i % 8}", f"Supplier {i % 8}"),
+            issue_date="2026-11-03", due_date="2026-12-01",
+            lines=[line_data(quantity="1", unit_price="80.00", tax_amount="8.00", account_code="400",
+                             tax_code="INPUT")]), tenant="acme"))
+    for i in range(300):
+        events.append(envelope("payment-received", payment_data(
+            f"P{i}", f"I{i}", str(totals[f"INV-{i:04d}"]), date="2026-11-09"), tenant="acme"))
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    cli.ok("ingest", str(path))
+    worker = cli.ok("worker", "--until-idle", timeout=180)
+    assert "948 pushed" in worker.stderr, worker.stderr  # 48 contacts + 600 invoices and bills + 300 payments
+
+    admin = xero["api_url"].split("/api.xro")[0] + "/__sandbox__"
+    invoices = json.loads(httpx.get(admin + "/documents/invoices").text, parse_float=Decimal)["invoices"]
+    sales = {i["InvoiceNumber"]: i for i in invoices if i["Type"] == "ACCREC"}
+    assert len(sales) == 500 and sum(1 for i in invoices if i["Type"] == "ACCPAY") == 100
+    assert all(sales[number]["Total"] == total for number, total in totals.items())
+    assert sum(1 for i in sales.values() if i["Status"] == "PAID") == 300
+    requests = json.loads(httpx.get(admin + "/requests").text, parse_float=Decimal)["requests"]
+    calls = [r for r in requests if r["path"].endswith("/Invoices")]
+    assert len(calls) <= 30, len(calls)
+    assert not [r for r in requests if r["status"] == 429]
+    for exchange in requests:
+        if exchange["method"] in ("PUT", "POST") and isinstance(exchange["body"], dict):
+            for collection, schema in (("Invoices", "Invoice"), ("Contacts", "Contact"), ("Payments", "Payment")):
+                for element in exchange["body"].get(collection, []):
+                    spec.assert_valid(element, schema, strict=True)
