@@ -30,9 +30,29 @@ CONFIG = VAR / "config"
 EVENTS = ROOT / "examples" / "demo-events.jsonl"
 SECRET_NAMES = {"xero": "LEDGERBRIDGE_XERO_CLIENT_SECRET", "quickbooks": "LEDGERBRIDGE_QUICKBOOKS_CLIENT_SECRET",
                 "myob": "LEDGERBRIDGE_MYOB_CLIENT_SECRET"}
+# The demo tenants' charts of accounts, where a sandbox's default chart lacks their codes.
+SANDBOX_OPTIONS = {
+    "quickbooks": {"seed": {
+        "name": "Northside Pest Control Ltd", "items": [],
+        "tax_codes": [("5", "GST15", ["1"], ["2"]), ("6", "Zero-rated", ["3"], ["4"]), ("7", "Exempt", [], [])],
+        "accounts": [
+            ("1000", "Business Cheque Account", "Bank", "Checking", "Asset"),
+            ("1050", "Business Savings Account", "Bank", "Savings", "Asset"),
+            ("1700", "Accounts Receivable", "Accounts Receivable", "AccountsReceivable", "Asset"),
+            ("1750", "Undeposited Funds", "Other Current Asset", "UndepositedFunds", "Asset"),
+            ("2200", "GST", "Other Current Liability", "GlobalTaxPayable", "Liability"),
+            ("2880", "Accounts Payable", "Accounts Payable", "AccountsPayable", "Liability"),
+            ("4000", "Pest Control Services", "Income", "ServiceFeeIncome", "Revenue"),
+            ("4100", "Product Sales", "Income", "SalesOfProductIncome", "Revenue"),
+            ("5000", "Chemicals", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
+            ("5010", "Safety Equipment", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
+            ("6100", "Vehicle Expenses", "Expense", "Auto", "Expense"),
+            ("6200", "General Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", "Expense"),
+            ("7900", "Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "Expense")]}},
+}
 # sandbox credential key → the package option it sets
 OPTION_KEYS = ("api_url", "identity_url", "connections_url", "token_url", "authorize_url", "client_id",
-               "realm_id", "business_id")
+               "realm_id", "business_id", "essentials_api_url", "essentials_business_id")
 
 
 def ledgerbridge(*args: str, check: bool = True) -> int:
@@ -58,12 +78,14 @@ def main() -> None:
         if package is None or package.sandbox is None or package.connect is None:
             print(f"{slug}: the {tenant.get('accounting')} plugin has no sandbox/connector yet; its documents wait")
             continue
-        emulator = package.sandbox()
+        emulator = package.sandbox(**SANDBOX_OPTIONS.get(package.name, {}))
         server = start_in_thread(emulator.app)
         servers.append(server)
         creds = emulator.credentials(server.url)
         tenant[package.name] = {key: creds[key] for key in OPTION_KEYS if key in creds}
         secrets.append(f"{SECRET_NAMES[package.name]}={creds['client_secret']}")
+        if "api_key" in creds:
+            secrets.append(f"LEDGERBRIDGE_MYOB_API_KEY={creds['api_key']}")
         refresh_tokens[slug] = creds["refresh_token"]
         print(f"{slug}: {package.title} sandbox at {server.url}")
     (CONFIG / "tenants.toml").write_text("# the shipped tenants, pointed at the demo's sandboxes\n" + _toml(tenants))
@@ -76,7 +98,7 @@ def main() -> None:
         ledgerbridge("worker", "--until-idle")  # applies the events and pushes what they changed
         ledgerbridge("status")
         print("\nDocuments a package refused stay `failed` with its own words (status, last problem); payments "
-              "on them wait. Northside Pest's QuickBooks documents wait until that plugin has its connector.")
+              "on them wait until the cause is fixed.")
     finally:
         for server in servers:
             server.stop()

@@ -530,4 +530,6 @@ def test_the_main_job(tmp_path):
     acme = status["tenants"]["acme-plumbing"]
     assert acme["connection"] == "connected"
     assert acme["pushed"] > 150 and acme["pending"] + acme["failed"] < 20, acme
+    north = status["tenants"]["northside-pest"]
+    assert north["connection"] == "connected" and north["pushed"] > 150 and north["failed"] == 0, north
     assert status["outbox_backlog"] == 0 and status["dead_letters"] == 0
