@@ -62,6 +62,7 @@ class OAuthEndpoints:
     client_auth: str = "basic"  # "basic" (HTTP Basic) or "post" (client_id/secret in the form)
     extra_authorize_params: tuple[tuple[str, str], ...] = ()
     access_lifetime: int = 1800  # seconds, when a token answer does not say (MYOB: 1200)
+    revoke_as_json: bool = False  # Intuit's revocation endpoint takes {"token": …} as JSON
 
 
 class OAuthClient:
@@ -97,7 +98,8 @@ class OAuthClient:
     def revoke(self, token: str) -> None:
         if not self.endpoints.revocation_url:
             return
-        response = self._post(self.endpoints.revocation_url, {"token": token, "token_type_hint": "refresh_token"})
+        body = {"token": token} if self.endpoints.revoke_as_json else {"token": token, "token_type_hint": "refresh_token"}
+        response = self._post(self.endpoints.revocation_url, body, as_json=self.endpoints.revoke_as_json)
         if response.status_code >= 500:
             raise TransientError(f"revocation failed with HTTP {response.status_code}", status=response.status_code)
 
@@ -121,7 +123,7 @@ class OAuthClient:
                              f"{data.get('error_description', '') if isinstance(data, dict) else ''}".strip(),
                              status=response.status_code)
 
-    def _post(self, url: str, form: dict[str, str]) -> httpx.Response:
+    def _post(self, url: str, form: dict[str, str], as_json: bool = False) -> httpx.Response:
         headers = {}
         form = dict(form)
         if self.endpoints.client_auth == "basic" and self.endpoints.client_secret is not None:
@@ -132,6 +134,8 @@ class OAuthClient:
             if self.endpoints.client_secret:
                 form["client_secret"] = self.endpoints.client_secret
         try:
+            if as_json:
+                return self._http.post(url, json=form, headers=headers)
             return self._http.post(url, data=form, headers=headers)
         except httpx.TimeoutException as exc:
             raise TransientError(f"token endpoint did not answer in time ({type(exc).__name__})") from None

@@ -24,7 +24,7 @@ class QuickBooksAuthoriser:
                                  f"[tenants.{context.slug}.quickbooks] to connect")
         return OAuthEndpoints(authorize_url=options.authorize_url, token_url=options.token_url,
                               revocation_url=options.revocation(), client_id=options.client_id,
-                              client_secret=context.secret(CLIENT_SECRET), scope=SCOPE)
+                              client_secret=context.secret(CLIENT_SECRET), scope=SCOPE, revoke_as_json=True)
 
     def remote_tenant(self, context: TenantContext, tokens: TokenSet, callback: Mapping[str, str],
                       transport: Any = None) -> str:
