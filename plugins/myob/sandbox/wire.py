@@ -15,6 +15,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from core.sandbox.wire import exact_dumps
+
 
 class WireError(ValueError):
     """A request body or value that cannot be read."""
@@ -62,43 +64,17 @@ def row_version() -> str:
     return str(random.getrandbits(64) - 2 ** 63)
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None or isinstance(value, bool):
-        out.append({None: "null", True: "true", False: "false"}[value])
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot encode {value} as JSON")
-        out.append(format(value, "f"))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, datetime):
-        out.append(f'"{timestamp(value)}"')
-    elif isinstance(value, date):
-        out.append(f'"{day(value)}"')
-    elif isinstance(value, dict):
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            out.append(("," if i else "") + json.dumps(str(key)) + ":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, (list, tuple)):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:  # floats included: money must never pass through float
-        raise TypeError(f"cannot encode {type(value).__name__} {value!r} in a MYOB response")
+def _other(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return f'"{timestamp(value)}"'
+    if isinstance(value, date):
+        return f'"{day(value)}"'
+    return None
 
 
 def dumps(value: Any) -> bytes:
     """JSON with Decimals as exact numbers and dates in MYOB's format."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode("utf-8")
+    return exact_dumps(value, _other, "a MYOB")
 
 
 class MyobJSON(Response):

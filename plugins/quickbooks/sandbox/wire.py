@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from starlette.responses import Response
 
+from core.sandbox.wire import exact_dumps
+
 NAMESPACE = "http://schema.intuit.com/finance/v3"
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "application/xml;charset=UTF-8"
@@ -36,41 +38,9 @@ def loads(raw: bytes) -> Any:
         raise WireError(f"the request body is not valid JSON: {exc}") from exc
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True or value is False:
-        out.append("true" if value else "false")
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot encode {value} as JSON")
-        out.append(format(value, "f"))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            out.append("," if i else "")
-            out.append(json.dumps(str(key)) + ":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, (list, tuple)):
-        out.append("[")
-        for i, item in enumerate(value):
-            out.append("," if i else "")
-            _encode(item, out)
-        out.append("]")
-    else:  # floats included: money must never pass through float
-        raise TypeError(f"cannot encode {type(value).__name__} {value!r} in a QuickBooks response")
-
-
 def dumps(value: Any) -> bytes:
     """JSON with Decimals as exact numbers (``100.00`` stays ``100.00``)."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode("utf-8")
+    return exact_dumps(value, vendor="a QuickBooks")
 
 
 def _scalar(value: Any) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from core.sandbox.wire import exact_dumps
+
 PROVIDER_NAME = "ledgerbridge Xero sandbox"
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -76,50 +78,17 @@ def loads(raw: bytes) -> Any:
         raise WireError(f"The request body is not valid JSON: {exc}") from exc
 
 
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot encode {value} as JSON")
-        out.append(format(value, "f"))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, (datetime, date)):
-        out.append(f'"{ms_date(value)}"')
-    elif isinstance(value, uuid.UUID):
-        out.append(f'"{value}"')
-    elif isinstance(value, dict):
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(key)))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, (list, tuple)):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:  # floats included: money must never pass through float
-        raise TypeError(f"cannot encode {type(value).__name__} {value!r} in a Xero response")
+def _other(value: Any) -> str | None:
+    if isinstance(value, (datetime, date)):
+        return f'"{ms_date(value)}"'
+    if isinstance(value, uuid.UUID):
+        return f'"{value}"'
+    return None
 
 
 def dumps(value: Any) -> bytes:
     """JSON with Decimals as exact numbers and dates/datetimes as MS-JSON dates."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out).encode("utf-8")
+    return exact_dumps(value, _other, "a Xero")
 
 
 class XeroJSON(Response):
