@@ -7,7 +7,7 @@ Plugin authors import from here::
 
 from core.accounting.capabilities import ALL, Capability, Unsupported, require
 from core.accounting.connector import (
-    OPERATION_CAPABILITIES, BaseConnector, Connector, ElementError, FixOutcome, PushResult, Refusal,
+    OPERATION_CAPABILITIES, BaseConnector, Connector, ElementError, FixOutcome, PushResult, Refusal, one_by_one,
 )
 from core.accounting.documents import (
     Contact, Invoice, InvoiceRef, Ledger, Line, OrganisationFacts, Payment, Period, Posting,
@@ -19,5 +19,5 @@ __all__ = [
     "ALL", "OPERATION_CAPABILITIES", "AccountingError", "AccountingPackage", "Authoriser", "BaseConnector", "Capability", "Connector", "Contact",
     "ElementError", "FixOutcome", "Invoice", "InvoiceRef", "Ledger", "Line", "NeedsReauth",
     "OrganisationFacts", "PackageSettings", "Payment", "Period", "PermanentError", "Posting", "PushResult",
-    "Refusal", "Sandbox", "TenantContext", "TransientError", "Unsupported", "http_url", "require",
+    "Refusal", "Sandbox", "TenantContext", "TransientError", "Unsupported", "http_url", "one_by_one", "require",
 ]

@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Protocol, Sequence, runtime_checkable
 
 if TYPE_CHECKING:
     from core.accounting.package import TenantContext
 
 from core.accounting.capabilities import Capability
+from core.accounting.errors import TransientError
 from core.accounting.documents import Contact, Invoice, Ledger, OrganisationFacts, Payment, Period, Posting
 
 
@@ -127,6 +128,28 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def one_by_one(documents: Sequence[Any], push_one: Callable[[Any], PushResult],
+               permanent: tuple[type[Exception], ...] = ()) -> list[PushResult]:
+    """Push *documents* one call each (packages without batch endpoints).
+
+    An exception in *permanent* is that document's own error. An outage after some documents went
+    through ends the run, the rest answering ``transient`` — so what was sent is still recorded;
+    an outage before anything went through is raised for the whole call.
+    """
+    results: list[PushResult] = []
+    for document in documents:
+        try:
+            results.append(push_one(document))
+        except permanent as exc:
+            results.append(PushResult(error=ElementError("permanent", str(exc))))
+        except TransientError as exc:
+            if not any(r.ok for r in results):
+                raise
+            results += [PushResult(error=ElementError("transient", exc.message))] * (len(documents) - len(results))
+            break
+    return results
 
 
 #: Which capabilities make each connector operation legitimate (any one of them).

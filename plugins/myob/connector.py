@@ -24,7 +24,7 @@ import httpx
 
 from core.accounting import (
     BaseConnector, Capability, Contact, ElementError, FixOutcome, Invoice, OrganisationFacts, Payment, Period,
-    PermanentError, Posting, PushResult, Refusal, TenantContext, TransientError,
+    PermanentError, Posting, PushResult, Refusal, TenantContext, TransientError, one_by_one,
 )
 from core.http import loads
 from plugins.myob import mapping as wire
@@ -200,18 +200,8 @@ class MyobConnector(BaseConnector):
         if items:
             self._items(items)
         existing = self._find_invoices([i for i in invoices if not i.remote_id and i.previous_attempts])
-        results: list[PushResult] = []
-        for invoice in invoices:
-            try:
-                results.append(self._push_invoice(invoice, existing))
-            except wire.MappingError as exc:
-                results.append(PushResult(error=ElementError("permanent", str(exc))))
-            except TransientError as exc:
-                if not any(r.ok for r in results):
-                    raise
-                results += [PushResult(error=ElementError("transient", exc.message))] * (len(invoices) - len(results))
-                break
-        return results
+        return one_by_one(invoices, lambda invoice: self._push_invoice(invoice, existing),
+                          permanent=(wire.MappingError,))
 
     def _push_invoice(self, invoice: Invoice, existing: dict[tuple, dict[str, Any]]) -> PushResult:
         kind = wire.PARTIES[invoice.ledger]

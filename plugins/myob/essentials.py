@@ -17,7 +17,7 @@ from typing import Any, Iterator, Sequence
 
 from core.accounting import (
     BaseConnector, Capability, Contact, ElementError, Invoice, OrganisationFacts, Payment, PushResult, TenantContext,
-    TransientError,
+    one_by_one,
 )
 from core.http import loads
 from plugins.myob import mapping as wire
@@ -91,18 +91,7 @@ class EssentialsConnector(BaseConnector):
         self.allow("push_invoices")
         for invoice in invoices:
             self.allow("push_invoices", wire_capability(invoice))
-        results: list[PushResult] = []
-        for invoice in invoices:
-            try:
-                results.append(self._push_invoice(invoice))
-            except wire.MappingError as exc:
-                results.append(PushResult(error=ElementError("permanent", str(exc))))
-            except TransientError as exc:
-                if not any(r.ok for r in results):
-                    raise
-                results += [PushResult(error=ElementError("transient", exc.message))] * (len(invoices) - len(results))
-                break
-        return results
+        return one_by_one(invoices, self._push_invoice, permanent=(wire.MappingError,))
 
     def _push_invoice(self, invoice: Invoice) -> PushResult:
         if invoice.previous_attempts:
@@ -130,19 +119,9 @@ class EssentialsConnector(BaseConnector):
     # -- payments -----------------------------------------------------------------------------------
     def push_payments(self, payments: Sequence[Payment]) -> list[PushResult]:
         self.allow("push_payments")
-        results: list[PushResult] = []
         balances: dict[str, Any] = {}
-        for payment in payments:
-            try:
-                results.append(self._push_payment(payment, balances))
-            except wire.MappingError as exc:
-                results.append(PushResult(error=ElementError("permanent", str(exc))))
-            except TransientError as exc:
-                if not any(r.ok for r in results):
-                    raise
-                results += [PushResult(error=ElementError("transient", exc.message))] * (len(payments) - len(results))
-                break
-        return results
+        return one_by_one(payments, lambda payment: self._push_payment(payment, balances),
+                          permanent=(wire.MappingError,))
 
     def _push_payment(self, payment: Payment, balances: dict[str, Any]) -> PushResult:
         if payment.remote_id:  # payments cannot be edited: delete, then create anew

@@ -120,3 +120,21 @@ def test_capability_vocabulary_is_closed():
     assert len(ALL) == 13
     with pytest.raises(ValueError):
         Capability("teleport")
+
+
+def test_one_by_one_keeps_what_went_through_when_an_outage_starts():
+    from core.accounting import PushResult, TransientError, one_by_one
+
+    def push(n):
+        if n == "bad":
+            raise ValueError("no such account")
+        if n == "down":
+            raise TransientError("503")
+        return PushResult(remote_id=f"r-{n}")
+
+    results = one_by_one(["a", "bad", "down", "b"], push, permanent=(ValueError,))
+    assert [r.remote_id for r in results[:1]] == ["r-a"]
+    assert [(r.error.kind, r.error.message) for r in results[1:]] == [
+        ("permanent", "no such account"), ("transient", "503"), ("transient", "503")]
+    with pytest.raises(TransientError):
+        one_by_one(["down", "a"], push)
