@@ -142,6 +142,25 @@ class RateLimitSettings(_UrlSection):
     url: str | None = None
 
 
+class PushSettings(_Section):
+    """``[push]``: how the worker pushes to accounting packages and guards each tenant connection.
+
+    ``lease_seconds``: a document claimed by a pusher that died is due again after this long.
+    ``breaker_failures``: consecutive failed calls (outage, timeout) that mark a connection
+    ``down``; it is then probed every ``probe_min_seconds``, doubling up to ``probe_max_seconds``.
+    ``retry_min_seconds``/``retry_max_seconds``: a document's own retry schedule (1 min → 6 h).
+    """
+
+    batch_size: int = Field(50, ge=1, le=1000)
+    scan_seconds: float = Field(30.0, gt=0)
+    lease_seconds: float = Field(600.0, gt=0)
+    breaker_failures: int = Field(3, ge=1)
+    probe_min_seconds: float = Field(30.0, gt=0)
+    probe_max_seconds: float = Field(900.0, gt=0)
+    retry_min_seconds: float = Field(60.0, gt=0)
+    retry_max_seconds: float = Field(21600.0, gt=0)
+
+
 class ReportSettings(_Section):
     """``[tenants.<slug>.reports]``: control accounts for the open-invoices report."""
 
@@ -218,6 +237,7 @@ class Settings(BaseModel):
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
     tenants: dict[str, TenantConfig] = Field(default_factory=dict)
 
     def tenant(self, slug: str) -> TenantConfig | None:
@@ -232,6 +252,7 @@ class _SettingsFile(_Section):
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
 
 
 #: Keys a tenant table may set itself (slug comes from the table name, packages from sub-tables).
@@ -285,6 +306,7 @@ def check_config(
         broker=settings_file.broker,
         logging=settings_file.logging,
         ratelimit=settings_file.ratelimit,
+        push=settings_file.push,
         tenants=tenants,
     )
     return settings, problems

@@ -125,7 +125,7 @@ class ApiClient:
         if limited is not None:
             which, retry_after = limited
             raise TransientError(f"{self.vendor} rate limit reached ({which} limit)", status=status,
-                                 retry_after=retry_after)
+                                 retry_after=retry_after, rate_limited=True)
         if status < 300 or status in self.passthrough:
             return response
         text = self.describe(response)
@@ -148,7 +148,7 @@ class ApiClient:
                 return
             if decision.wait > LONGEST_WAIT:
                 raise TransientError(f"client-side {decision.problem} limit for {self.vendor} reached",
-                                     retry_after=decision.retry_after)
+                                     retry_after=decision.retry_after, rate_limited=True)
             self.sleep(decision.wait)
 
     def _release(self) -> None:

@@ -9,8 +9,13 @@ Outcomes per document:
 * accepted → link ``pushed`` with the remote id/version (``pending`` again if the local document
   changed meanwhile, so the newer version follows);
 * refused by the package, or not allowed by the edition → ``failed`` with the package's own text;
-* transient trouble (outage, 429, timeout, a plugin bug) → stays ``pending``, ``attempts`` + 1 and a
-  ``next_attempt_at`` on a capped exponential schedule (honouring Retry-After); never dropped;
+* the whole call failed for a passing reason (outage, timeout, 429) → the run for this tenant
+  stops, the documents stay ``pending`` and the tenant's connection is held back by the circuit
+  breaker (:mod:`core.health`): nothing more is sent until it has passed, and once the connection
+  is ``down`` a cheap probe goes first; the backlog drains by itself when the package answers;
+* one document's own transient trouble (a plugin bug, a per-element "try again") → stays
+  ``pending``, ``attempts`` + 1 and a ``next_attempt_at`` on a capped exponential schedule
+  (1 min → 6 h, honouring Retry-After); never dropped, never spinning;
 * waiting for a dependency (its contact or invoice is not in the package yet) → stays ``pending``
   until the dependency's next attempt.
 
@@ -38,6 +43,7 @@ from core.accounting import (
 )
 from core.connections import NotConnectable, open_connector
 from core.db.models import Contact, ExternalLink, Invoice, InvoiceLine, Payment, utcnow
+from core.health import Breaker
 from core.inbound import outbox_message
 from core.local_documents import contact_document, invoice_document, payment_document
 
@@ -46,15 +52,14 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-BATCH_SIZE = 50
-LEASE = timedelta(minutes=10)  # a claimed document is due again after this if its pusher died
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)
 
 
-def next_attempt(now: datetime, attempts: int, retry_after: float | None = None) -> datetime:
+def next_attempt(now: datetime, attempts: int, retry_after: float | None = None,
+                 first: timedelta = FIRST_RETRY, last: timedelta = LAST_RETRY) -> datetime:
     """1, 2, 4 … minutes (±20 % jitter), at most 6 hours; never sooner than the package asked."""
-    delay = min(LAST_RETRY, FIRST_RETRY * 2 ** max(attempts - 1, 0)) * random.uniform(0.8, 1.2)
+    delay = min(last, first * 2 ** max(attempts - 1, 0)) * random.uniform(0.8, 1.2)
     if retry_after:
         delay = max(delay, timedelta(seconds=retry_after))
     return now + delay
@@ -68,6 +73,7 @@ class PushReport:
     failed: Counter = field(default_factory=Counter)
     waiting: Counter = field(default_factory=Counter)  # transient trouble or a dependency not there yet
     skipped: str | None = None  # why nothing was attempted
+    held_until: datetime | None = None  # the connection is held back until then (circuit breaker)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (type, host id, message)
     failures: list[tuple[str, str, str, int]] = field(default_factory=list)  # (type, host id, message, attempts)
 
@@ -92,11 +98,17 @@ class _Item:
 class Pusher:
     """Pushes what is due for one tenant. Stateless between calls; safe to call repeatedly."""
 
-    def __init__(self, app: "App", now: Callable[[], datetime] = utcnow, batch_size: int = BATCH_SIZE,
+    def __init__(self, app: "App", now: Callable[[], datetime] = utcnow, batch_size: int | None = None,
                  stopping: Callable[[], bool] = lambda: False):
+        settings = app.settings.push
         self.app = app
         self.now = now
-        self.batch_size = batch_size
+        self.batch_size = batch_size or settings.batch_size
+        self.lease = timedelta(seconds=settings.lease_seconds)
+        self.first_retry = timedelta(seconds=settings.retry_min_seconds)
+        self.last_retry = timedelta(seconds=settings.retry_max_seconds)
+        self.breaker = Breaker(app, now)
+        self._unhealthy = False
         self.stopping = stopping  # checked between batches: a worker asked to stop finishes the batch only
 
     def push(self, tenant: str) -> PushReport:
@@ -109,6 +121,12 @@ class Pusher:
             return report
         report.package = context.package
         try:
+            gate = self.breaker.gate(tenant, context.package)
+            if gate.action == "wait" or (gate.action == "probe" and not self._probe(context, connector, report)):
+                report.skipped = report.skipped or f"connection {gate.reason}"
+                report.held_until = report.held_until or gate.until
+                return report
+            self._unhealthy = not gate.clean
             for document_type in ("contact", "invoice", "payment"):
                 if not self._push_type(context, connector, document_type, report):
                     break
@@ -118,6 +136,28 @@ class Pusher:
             log.info("pushed", tenant=tenant, package=context.package, pushed=dict(report.pushed),
                      failed=dict(report.failed), waiting=dict(report.waiting))
         return report
+
+    def _probe(self, context: TenantContext, connector: Connector, report: PushReport) -> bool:
+        """The connection is down and its hold has passed: does the package answer now?"""
+        try:
+            connector.probe()
+        except TransientError as exc:
+            row = self.breaker.failed(context.slug, context.package, exc)
+            report.skipped, report.held_until = f"connection still down: {exc.message}", row.hold_until
+            return False
+        except NeedsReauth as exc:
+            report.skipped = exc.message
+            return False
+        except AccountingError:
+            pass  # it answered, if only to say no: the documents will say why
+        self.breaker.succeeded(context.slug, context.package)
+        return True
+
+    def _answered(self, context: TenantContext) -> None:
+        """A call went through: clear the failures on record (one write per run at most)."""
+        if self._unhealthy:
+            self.breaker.succeeded(context.slug, context.package)
+            self._unhealthy = False
 
     # -- one document type ------------------------------------------------------------------------
     def _push_type(self, context: TenantContext, connector: Connector, document_type: str,
@@ -145,17 +185,27 @@ class Pusher:
             for operation, group in sorted(groups.items(), key=lambda kv: _OPERATION_ORDER.index(kv[0])):
                 try:
                     answers = getattr(connector, operation)([item.document for item in group])
-                    if len(answers) != len(group):
-                        raise TransientError(f"plugin error: {operation} answered {len(answers)} results "
-                                             f"for {len(group)} documents")
                 except NeedsReauth as exc:
                     self._record(context, items, results, report, stop=exc)
+                    return False
+                except TransientError as exc:  # the connection, not the documents: hold it back
+                    row = self.breaker.failed(context.slug, context.package, exc)
+                    results.update({item.link.id: exc for item in group})
+                    report.held_until = row.hold_until
+                    self._record(context, items, results, report, stop=exc, hold=row.hold_until)
                     return False
                 except AccountingError as exc:
                     answers = [exc] * len(group)
                 except Exception as exc:  # a plugin bug must not lose documents: retry later, loudly
                     log.exception("connector failed", tenant=context.slug, operation=operation)
                     answers = [TransientError(f"plugin error in {operation}: {exc!r}")] * len(group)
+                else:
+                    self._answered(context)
+                    if len(answers) != len(group):
+                        log.error("connector answered the wrong number of results", tenant=context.slug,
+                                  operation=operation, answers=len(answers), documents=len(group))
+                        answers = [TransientError(f"plugin error: {operation} answered {len(answers)} results "
+                                                  f"for {len(group)} documents")] * len(group)
                 results.update({item.link.id: answer for item, answer in zip(group, answers)})  # type: ignore[misc]
             self._record(context, items, results, report)
             if len(candidates) < self.batch_size:
@@ -185,8 +235,10 @@ class Pusher:
             return list(session.execute(
                 update(ExternalLink)
                 .where(ExternalLink.id.in_(ids), ExternalLink.state == "pending",
-                       (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now))  # noqa: E711
-                .values(attempts=ExternalLink.attempts + 1, next_attempt_at=now + LEASE)
+                       (ExternalLink.next_attempt_at == None) | (ExternalLink.next_attempt_at <= now),  # noqa: E711
+                       (ExternalLink.claimed_until == None) | (ExternalLink.claimed_until <= now))  # noqa: E711
+                .values(attempts=ExternalLink.attempts + 1, next_attempt_at=now + self.lease,
+                        claimed_until=now + self.lease)
                 .returning(ExternalLink.id)).scalars().all())
 
     def _contacts(self, session: Session, context: TenantContext, links: list[ExternalLink]) -> list[_Item]:
@@ -255,7 +307,9 @@ class Pusher:
 
     # -- recording outcomes ---------------------------------------------------------------------------
     def _record(self, context: TenantContext, items: list[_Item], results: dict, report: PushReport,
-                stop: NeedsReauth | None = None) -> None:
+                stop: AccountingError | None = None, hold: datetime | None = None) -> None:
+        """Write every item's outcome. *stop*: the run ends on this connection-level error; items
+        not sent wait for the connection (until *hold*), items whose call it broke likewise."""
         now = self.now()
         failed_before = len(report.failures)
         with self.app.session() as session, session.begin():
@@ -265,11 +319,15 @@ class Pusher:
                 link = fresh.get(item.link.id)
                 if link is None:
                     continue
+                link.claimed_until = None
                 kind = item.link.document_type
-                if stop is not None and link.id not in results:
-                    link.attempts = max(link.attempts - 1, 0)  # claimed, but never sent
-                    self._wait(link, now, f"waiting for the connection: {stop.message}", now + FIRST_RETRY)
+                if stop is not None and (link.id not in results or results[link.id] is stop):
+                    if link.id not in results:
+                        link.attempts = max(link.attempts - 1, 0)  # claimed, but never sent
+                    self._wait(link, now, f"waiting for the connection: {stop.message}", hold or now + self.first_retry)
                     report.waiting[kind] += 1
+                    if link.id in results:
+                        report.errors.append((kind, link.document_host_id, stop.message))
                     continue
                 pushed_version = item.link.version
                 if item.nothing_to_do:
@@ -296,7 +354,8 @@ class Pusher:
                         message = (answer.error.message if isinstance(answer, PushResult) and answer.error
                                    else getattr(answer, "message", "no answer from the connector"))
                         retry_after = answer.retry_after if isinstance(answer, TransientError) else None
-                        self._wait(link, now, message, next_attempt(now, max(link.attempts, 1), retry_after))
+                        self._wait(link, now, message, next_attempt(now, max(link.attempts, 1), retry_after,
+                                                                   self.first_retry, self.last_retry))
                         report.waiting[kind] += 1
                         report.errors.append((kind, link.document_host_id, message))
             notices = [outbox_message("push-failed", context.slug, {
@@ -323,10 +382,9 @@ class Pusher:
         report.failures.append((kind, link.document_host_id, message, link.attempts))
         report.errors.append((kind, link.document_host_id, message))
 
-    @staticmethod
-    def _wait(link: ExternalLink, now: datetime, message: str, until: datetime | None) -> None:
+    def _wait(self, link: ExternalLink, now: datetime, message: str, until: datetime | None) -> None:
         link.last_error, link.updated_at = message, now
-        link.next_attempt_at = until or now + FIRST_RETRY
+        link.next_attempt_at = until or now + self.first_retry
 
 
 _OPERATION_ORDER = ["push_contacts", "push_invoices", "void_invoices", "push_payments", "remove_payments"]
@@ -370,9 +428,10 @@ class PushLoop(threading.Thread):
     outage happen by themselves. The database is the source of truth; requests are only nudges.
     """
 
-    def __init__(self, app: "App", scan_interval: float = 30.0, now: Callable[[], datetime] = utcnow):
+    def __init__(self, app: "App", scan_interval: float | None = None, now: Callable[[], datetime] = utcnow):
         super().__init__(name="ledgerbridge-push", daemon=True)
-        self.app, self.scan_interval, self.now = app, scan_interval, now
+        self.app, self.now = app, now
+        self.scan_interval = scan_interval or app.settings.push.scan_seconds
         self.pusher = Pusher(app, now=now, stopping=lambda: self._stopping.is_set())
         self.pushed = 0
         self._wanted: set[str] = set()

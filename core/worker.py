@@ -49,7 +49,7 @@ class Worker(ConsumerMixin):
 
     def __init__(self, app: App, *, until_idle: bool = False, idle_seconds: float = 0.5,
                  relay_interval: float = 0.25, flush_interval: float = 0.05, db_attempts: int = 8,
-                 push: bool = True, scan_interval: float = 30.0):
+                 push: bool = True, scan_interval: float | None = None):
         broker = app.settings.broker
         self.app = app
         url = "memory://localhost/" if broker.url == "memory://" else broker.url

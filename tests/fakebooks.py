@@ -75,6 +75,10 @@ class FakeConnector(BaseConnector):
         failure = self.books.take_failure()
         if failure == "transient":
             raise TransientError("503 Service Unavailable: the books are closed for maintenance", status=503)
+        if failure == "rate_limited":
+            raise TransientError("429 Too Many Requests", status=429, retry_after=90, rate_limited=True)
+        if failure == "element_transient":
+            return [PushResult(error=ElementError("transient", "try again shortly")) for _ in documents]
         if failure == "permanent":
             return [PushResult(error=ElementError("permanent", "A validation error occurred: Account code is invalid"))
                     for _ in documents]

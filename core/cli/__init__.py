@@ -1,7 +1,7 @@
 """The ``ledgerbridge`` command line: one module per command group, all on :data:`app`."""
 
 from core.cli import (  # noqa: F401 (each module registers its commands)
-    config, connect, db, deadletters, events, ingest, plugins, push, sandbox, status, tenants, worker,
+    config, connect, db, deadletters, events, ingest, plugins, push, retry, sandbox, status, tenants, worker,
 )
 from core.cli.base import app
 

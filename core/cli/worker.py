@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from core.cli.base import app, err, ready_app
 
 
-def _run_worker(until_idle: bool, idle_seconds: float, push: bool = True, scan_interval: float = 30.0) -> None:
+def _run_worker(until_idle: bool, idle_seconds: float, push: bool = True, scan_interval: float | None = None) -> None:
     from core.worker import Worker
 
     application = ready_app()
@@ -28,7 +28,8 @@ def worker(
     idle_seconds: Annotated[float, typer.Option(help="With --until-idle: how long nothing must happen first.")] = 0.5,
     push: Annotated[bool, typer.Option("--push/--no-push", help="Push to the accounting packages too (a worker "
                                        "that only applies events leaves pushing to others).")] = True,
-    scan_interval: Annotated[float, typer.Option(help="Seconds between looks for documents whose retry is due.")] = 30.0,
+    scan_interval: Annotated[Optional[float], typer.Option(help="Seconds between looks for documents whose retry "
+                                                           "is due (default: [push] scan_seconds, 30).")] = None,
 ) -> None:
     """Relay the outbox, apply events from the bus and push documents to the accounting packages, until
     SIGTERM (finishing the in-flight batch). Retries after an outage happen by themselves."""

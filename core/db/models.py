@@ -168,7 +168,31 @@ class ExternalLink(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     attempts: int = 0
     next_attempt_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    # a pusher is sending it until then (or died doing so): nobody else touches it meanwhile
+    claimed_until: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ConnectionHealth(SQLModel, table=True):
+    """The circuit breaker of one tenant's connection to its package, shared by every worker.
+
+    ``state`` is ``up`` or ``down`` (``failures`` consecutive failed calls reached the threshold:
+    pushes queue and a cheap probe checks at ``hold_until``). ``hold_until`` also holds a connection
+    that is up back after a failure or a rate limit (``rate_limited``): nothing is sent before it.
+    """
+
+    __tablename__ = "connection_health"
+    tenant: str = Field(primary_key=True, max_length=63)
+    package: str = Field(primary_key=True, max_length=50)
+    state: str = Field(default="up", max_length=8)
+    failures: int = 0
+    rate_limited: bool = False
+    hold_until: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    down_since: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    last_failure_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_ok_at: Optional[datetime] = Field(default=None, sa_column=_timestamp(nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 

@@ -106,12 +106,14 @@ def test_a_payment_waits_for_its_invoice(app, books, pusher, clock):
           envelope("payment-received", payment("PAY-1", "INV-1"), tenant="shop"))
     books.failures = [None, "transient"]  # contacts pass; the invoice call meets an outage
     report = pusher.push("shop")
-    assert report.pushed["contact"] == 1 and report.waiting["invoice"] == 1 and report.waiting["payment"] == 1
+    assert report.pushed["contact"] == 1 and report.waiting["invoice"] == 1
+    assert report.held_until is not None, "the outage holds the connection back: the run stops"
     state = links(app)
     assert state["invoice", "INV-1"].attempts == 1 and "maintenance" in state["invoice", "INV-1"].last_error
-    assert state["payment", "PAY-1"].last_error == "waiting for invoice INV-1"
+    assert state["payment", "PAY-1"].state == "pending" and state["payment", "PAY-1"].remote_id is None
     assert not books.payments and "push_payments" not in [c[0] for c in books.calls]
-    assert pusher.push("shop").total_pushed == 0, "nothing is due before the next attempt time"
+    again = pusher.push("shop")
+    assert again.total_pushed == 0 and again.skipped.startswith("connection"), "nothing is sent while held back"
 
     clock.now += timedelta(hours=1)
     report = pusher.push("shop")
@@ -133,6 +135,68 @@ def test_transient_trouble_backs_off_and_never_drops(app, books, pusher, clock):
     assert pusher.push("shop").pushed == {"contact": 1, "invoice": 1}
 
 
+def test_one_documents_own_transient_error_follows_its_own_schedule(app, books, pusher, clock):
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
+    books.failures = ["element_transient"] * 3
+    waits = []
+    for _ in range(3):
+        pusher.push("shop")
+        link = links(app)["contact", "C-1"]
+        assert link.state == "pending" and link.last_error == "try again shortly"
+        waits.append(link.next_attempt_at - clock.now)
+        clock.now = link.next_attempt_at
+    assert timedelta(seconds=45) < waits[0] < waits[1] < waits[2] < timedelta(minutes=6), "1, 2, 4 minutes ± 20 %"
+    assert pusher.push("shop").pushed == {"contact": 1, "invoice": 1}
+
+
+def test_an_outage_trips_the_breaker_and_a_probe_reopens_it(app, books, pusher, clock):
+    from core.db.models import ConnectionHealth
+
+    apply(app, *[envelope("invoice-created", invoice(f"INV-{n}", contact=f"C-{n}"), tenant="shop") for n in range(3)])
+    books.failures = ["transient"] * 5  # three failed calls trip the breaker; two probes fail too
+    for expected in ("up", "up", "down"):
+        report = pusher.push("shop")
+        assert report.total_pushed == 0 and report.held_until is not None
+        with app.session() as session:
+            health = session.get(ConnectionHealth, ("shop", "fakebooks"))
+        assert health.state == expected and "maintenance" in health.last_error
+        calls = len(books.calls)
+        held = pusher.push("shop")
+        assert held.skipped.startswith("connection") and len(books.calls) == calls, "nothing sent while held"
+        clock.now = health.hold_until
+    calls = len(books.calls)
+    for _ in range(2):  # down: only probes go out, no documents
+        report = pusher.push("shop")
+        assert report.skipped.startswith("connection still down") and len(books.calls) == calls
+        with app.session() as session:
+            health = session.get(ConnectionHealth, ("shop", "fakebooks"))
+        clock.now = health.hold_until
+    assert health.failures == 5 and health.state == "down"
+    assert health.hold_until - health.last_failure_at >= timedelta(seconds=30 * 2 ** 4), "probes back off"
+    report = pusher.push("shop")  # the probe answers: the backlog drains in one run, in order
+    assert dict(report.pushed) == {"contact": 3, "invoice": 3}
+    assert [c[0] for c in books.calls[calls:]] == ["push_contacts", "push_invoices"]
+    with app.session() as session:
+        health = session.get(ConnectionHealth, ("shop", "fakebooks"))
+    assert (health.state, health.failures, health.hold_until) == ("up", 0, None)
+
+
+def test_a_rate_limit_holds_the_connection_without_counting_as_a_failure(app, books, pusher, clock):
+    from core.db.models import ConnectionHealth
+
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
+    books.failures = ["rate_limited"]
+    report = pusher.push("shop")
+    assert report.held_until == clock.now + timedelta(seconds=90)
+    with app.session() as session:
+        health = session.get(ConnectionHealth, ("shop", "fakebooks"))
+    assert (health.state, health.failures, health.rate_limited) == ("up", 0, True)
+    clock.now += timedelta(seconds=89)
+    assert pusher.push("shop").skipped.startswith("connection rate limited")
+    clock.now += timedelta(seconds=1)
+    assert pusher.push("shop").pushed == {"contact": 1, "invoice": 1}
+
+
 def test_rejection_fails_with_the_package_text_and_is_not_retried(app, books, pusher, clock):
     apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
     pusher.push("shop")  # contact and invoice in
@@ -151,6 +215,56 @@ def test_rejection_fails_with_the_package_text_and_is_not_retried(app, books, pu
     clock.now += timedelta(days=1)
     assert pusher.push("shop").total_pushed == 0
     assert len(books.invoices) == 1
+
+
+def test_retry_failed_after_a_fix_pushes_once_and_looks_it_up_first(app, books, pusher, clock):
+    from core.requeue import NothingToRetry, requeue
+
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"),
+          envelope("invoice-created", invoice("INV-2"), tenant="shop"))
+    books.failures = [None, "permanent"]  # the account code is wrong in the package
+    pusher.push("shop")
+    assert {k: l.state for k, l in links(app).items() if k[0] == "invoice"} == {
+        ("invoice", "INV-1"): "failed", ("invoice", "INV-2"): "failed"}
+    assert requeue(app, "shop", now=clock.now).total == 0, "without --failed, failed documents stay failed"
+    result = requeue(app, "shop", failed=True, document="INV-2", now=clock.now)
+    assert dict(result.failed) == {"invoice": 1} and links(app)["invoice", "INV-1"].state == "failed"
+    seen = []
+    real = fakebooks.FakeConnector.push_invoices
+    fakebooks.FakeConnector.push_invoices = lambda self, docs: seen.extend(d.previous_attempts for d in docs) or real(self, docs)
+    try:
+        assert pusher.push("shop").pushed == {"invoice": 1}
+    finally:
+        fakebooks.FakeConnector.push_invoices = real
+    assert seen == [1], "the earlier attempt is known: the connector looks the document up first"
+    assert requeue(app, "shop", failed=True, now=clock.now).failed == {"invoice": 1}
+    assert pusher.push("shop").pushed == {"invoice": 1} and len(books.invoices) == 2
+    with pytest.raises(NothingToRetry, match="no document 'NOPE'"):
+        requeue(app, "shop", document="NOPE")
+
+
+def test_retry_makes_waiting_documents_due_and_lifts_the_hold(app, books, pusher, clock):
+    from core.requeue import requeue
+
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
+    books.failures = ["transient"]
+    assert pusher.push("shop").held_until is not None
+    assert pusher.push("shop").skipped.startswith("connection")
+    result = requeue(app, "shop", now=clock.now)
+    assert result.hold_lifted and dict(result.waiting) == {"contact": 1}
+    with app.session() as session:
+        notices = session.exec(select(OutboxMessage).where(OutboxMessage.event_type == "sync-requested")).all()
+    assert json.loads(notices[-1].body)["data"] == {"package": "fakebooks", "reason": "retry"}
+    assert pusher.push("shop").pushed == {"contact": 1, "invoice": 1}
+
+
+def test_retry_leaves_documents_in_flight_alone(app, books, pusher, clock):
+    from core.requeue import requeue
+
+    apply(app, envelope("invoice-created", invoice("INV-1"), tenant="shop"))
+    assert pusher._claim([links(app)["contact", "C-1"].id])  # another worker is sending it
+    assert requeue(app, "shop", now=clock.now).total == 0
+    assert pusher._claim([links(app)["contact", "C-1"].id]) == [], "nobody claims it twice"
 
 
 def test_void_before_push_sends_nothing_and_void_after_push_voids(app, books, pusher):
